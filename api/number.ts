@@ -65,64 +65,88 @@ export interface NumberParts {
   exponent: number;
 }
 
-/** Text of the error for a string that is not a number. */
-function notNumericMessage(text: string): string {
-  return text === ""
-    ? "The parameter cannot be converted to a numeric value"
-    : `The parameter cannot be converted to a numeric value: ${text}`;
-}
+/**
+ * Which of DynamoDB's two request-checking layers words the errors. They differ for numbers:
+ * - `"current"` (PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem, Query): an exponent that
+ *   fits a 64-bit integer is range-checked exactly, so `1e2147483647` is an overflow, and an empty
+ *   string gets `The parameter cannot be converted to a numeric value: ` with the colon.
+ * - `"older"` (BatchWriteItem, TransactWriteItems, TransactGetItems, Scan): the number is read as
+ *   Java's BigDecimal reads it. An exponent outside a 32-bit integer cannot be converted, the
+ *   magnitude check computes precision minus scale in wrapping 32-bit arithmetic (so
+ *   `1e2147483647` is an underflow), and an empty string gets the message without a colon.
+ *
+ * Recorded against DynamoDB in four regions in October 2026 by the dynamodb-conformance project
+ * (paritysuite), `tests/tier3/error-messages/valueLayers.test.ts`.
+ */
+export type NumberMessageStyle = "current" | "older";
 
+const NOT_NUMERIC_MESSAGE = "The parameter cannot be converted to a numeric value";
 const OVERFLOW_MESSAGE =
   "Number overflow. Attempting to store a number with magnitude larger than supported range";
 const UNDERFLOW_MESSAGE =
   "Number underflow. Attempting to store a number with magnitude smaller than supported range";
 const PRECISION_MESSAGE = "Attempting to store more than 38 significant digits in a Number";
 
+const INT32_MAX = 2n ** 31n - 1n;
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Text of the error for a string that is not a number. */
+function notNumericMessage(text: string, style: NumberMessageStyle): string {
+  if (text === "" && style === "older") return NOT_NUMERIC_MESSAGE;
+  return `${NOT_NUMERIC_MESSAGE}: ${text}`;
+}
+
 /**
  * Splits number text into {@linkcode NumberParts} and checks DynamoDB's limits, in DynamoDB's
  * order: syntax, overflow, underflow, then precision.
  *
- * @throws DynamoDBError ValidationException with DynamoDB's message.
+ * @throws DynamoDBError ValidationException with DynamoDB's message in the given style.
  */
-export function parseNumberParts(text: string): NumberParts {
+export function parseNumberParts(
+  text: string,
+  style: NumberMessageStyle = "current",
+): NumberParts {
   const match = NUMBER_PATTERN.exec(text);
   const integerText = match?.[2] ?? "";
   const fractionText = match?.[3] ?? "";
   if (match === null || integerText.length + fractionText.length === 0) {
-    throw validationError(notNumericMessage(text));
+    throw validationError(notNumericMessage(text, style));
   }
 
   // The exponent text may be arbitrarily long; BigInt keeps "1e99999999999999999999" exact.
   const writtenExponent = BigInt(match[4] ?? "0");
+  const exponentLimit = style === "current" ? INT64_MAX : INT32_MAX;
+  if (writtenExponent > exponentLimit || writtenExponent < -exponentLimit) {
+    throw validationError(notNumericMessage(text, style));
+  }
+
   const allDigits = integerText + fractionText;
   const firstNonZero = allDigits.search(/[1-9]/);
-
   if (firstNonZero === -1) {
-    checkZeroExponent(writtenExponent - BigInt(fractionText.length));
+    checkMagnitude(writtenExponent - BigInt(fractionText.length), style);
     return { negative: false, digits: "", exponent: 0 };
   }
 
   const digits = trimZeros(allDigits, firstNonZero);
   const exponent = writtenExponent + BigInt(integerText.length - 1 - firstNonZero);
-  if (exponent > BigInt(NUMBER_EXPONENT_MAX)) throw validationError(OVERFLOW_MESSAGE);
-  if (exponent < BigInt(NUMBER_EXPONENT_MIN)) throw validationError(UNDERFLOW_MESSAGE);
+  checkMagnitude(exponent, style);
   if (digits.length > NUMBER_SIGNIFICANT_DIGITS_MAX) throw validationError(PRECISION_MESSAGE);
 
   return { negative: match[1] === "-", digits, exponent: Number(exponent) };
 }
 
 /**
- * Rejects a zero written with an exponent outside DynamoDB's range. DynamoDB accepted `0e1000`
- * until 2025 and now rejects it, as ScyllaDB's Alternator maintainers found when running their
- * test suite against DynamoDB. `exponent` is the written exponent minus
- * the number of fraction digits, as Java's BigDecimal computes it for a zero.
+ * Rejects a decimal exponent (of the leading digit) outside DynamoDB's range. In the older style
+ * the check sees `exponent + 1` (precision minus scale) wrapped to a signed 32-bit integer.
  *
- * NOTE: the message DynamoDB sends for such a zero is not recorded anywhere we could find; the
- * overflow and underflow texts used here are a guess.
+ * A zero is checked by its written exponent minus its number of fraction digits, as Java's
+ * BigDecimal computes it: DynamoDB rejects `0e126` as an overflow and `0e-131` as an underflow and
+ * accepts `0e125` (recorded by the same project, `tests/tier3/limits/numberExponent.test.ts`).
  */
-function checkZeroExponent(exponent: bigint): void {
-  if (exponent > BigInt(NUMBER_EXPONENT_MAX)) throw validationError(OVERFLOW_MESSAGE);
-  if (exponent < BigInt(NUMBER_EXPONENT_MIN)) throw validationError(UNDERFLOW_MESSAGE);
+function checkMagnitude(exponent: bigint, style: NumberMessageStyle): void {
+  const checked = style === "older" ? BigInt.asIntN(32, exponent + 1n) - 1n : exponent;
+  if (checked > BigInt(NUMBER_EXPONENT_MAX)) throw validationError(OVERFLOW_MESSAGE);
+  if (checked < BigInt(NUMBER_EXPONENT_MIN)) throw validationError(UNDERFLOW_MESSAGE);
 }
 
 /** Returns `digits` from `start` (its first non-zero digit) without trailing zeros. */
@@ -152,8 +176,11 @@ export function formatNumberParts(parts: NumberParts): string {
  * @throws DynamoDBError ValidationException with DynamoDB's message for text that is not a number,
  * has more than 38 significant digits, or lies outside the supported magnitude range.
  */
-export function parseNumber(text: string): DynamoDecimal {
-  return new DynamoDecimal(formatNumberParts(parseNumberParts(text)));
+export function parseNumber(
+  text: string,
+  style: NumberMessageStyle = "current",
+): DynamoDecimal {
+  return new DynamoDecimal(formatNumberParts(parseNumberParts(text, style)));
 }
 
 /**
@@ -167,8 +194,8 @@ export function parseNumber(text: string): DynamoDecimal {
  * ```
  * @throws DynamoDBError ValidationException, as {@linkcode parseNumber}.
  */
-export function canonicalNumber(text: string): string {
-  return formatNumberParts(parseNumberParts(text));
+export function canonicalNumber(text: string, style: NumberMessageStyle = "current"): string {
+  return formatNumberParts(parseNumberParts(text, style));
 }
 
 /**

@@ -44,6 +44,7 @@ Deno.test("canonicalNumber writes DynamoDB's canonical form", () => {
     ["+0", "0"],
     ["0.000", "0"],
     ["0e5", "0"],
+    ["0e125", "0"],
     ["1e3", "1000"],
     ["1E3", "1000"],
     ["1e+3", "1000"],
@@ -83,7 +84,7 @@ Deno.test("canonicalNumber writes DynamoDB's canonical form", () => {
 
 Deno.test("canonicalNumber rejects text with DynamoDB's messages", () => {
   const cases: [string, string][] = [
-    ["", "The parameter cannot be converted to a numeric value"],
+    ["", "The parameter cannot be converted to a numeric value: "],
     ["NaN", "The parameter cannot be converted to a numeric value: NaN"],
     ["Infinity", "The parameter cannot be converted to a numeric value: Infinity"],
     ["-Infinity", "The parameter cannot be converted to a numeric value: -Infinity"],
@@ -99,12 +100,24 @@ Deno.test("canonicalNumber rejects text with DynamoDB's messages", () => {
     ["1e126", OVERFLOW],
     ["11e125", OVERFLOW],
     ["-1e126", OVERFLOW],
-    ["1e99999999999999999999999", OVERFLOW],
+    ["1e99999999999", OVERFLOW],
+    ["-1e99999999999", OVERFLOW],
+    ["1e2147483648", OVERFLOW],
+    ["1e2147483647", OVERFLOW],
+    ["1e9223372036854775807", OVERFLOW],
+    [
+      "1e9223372036854775808",
+      "The parameter cannot be converted to a numeric value: 1e9223372036854775808",
+    ],
     ["1e-131", UNDERFLOW],
     ["0.9e-130", UNDERFLOW],
     ["-1e-131", UNDERFLOW],
-    ["1e-99999999999999999999999", UNDERFLOW],
+    ["1e-99999999999", UNDERFLOW],
+    ["1e-2147483648", UNDERFLOW],
     ["0e1000", OVERFLOW],
+    ["0e126", OVERFLOW],
+    ["0e-131", UNDERFLOW],
+    ["0.0e-130", UNDERFLOW],
     ["3.14159265358979323846264338327950288419", PRECISION],
     ["314159265358979323846264338327950288419e30", PRECISION],
     ["-1.00000000000000000000000000000000000001", PRECISION],
@@ -118,6 +131,28 @@ Deno.test("canonicalNumber rejects text with DynamoDB's messages", () => {
       `canonicalNumber(${JSON.stringify(input)})`,
     );
   }
+});
+
+Deno.test("canonicalNumber in the older style", () => {
+  const cases: [string, string][] = [
+    ["", "The parameter cannot be converted to a numeric value"],
+    ["abc", "The parameter cannot be converted to a numeric value: abc"],
+    ["1e126", OVERFLOW],
+    // Precision minus scale wraps in 32-bit arithmetic, as Java's BigDecimal computes it.
+    ["1e2147483647", UNDERFLOW],
+    ["1e2147483648", "The parameter cannot be converted to a numeric value: 1e2147483648"],
+    ["1e-2147483648", "The parameter cannot be converted to a numeric value: 1e-2147483648"],
+    ["1e99999999999", "The parameter cannot be converted to a numeric value: 1e99999999999"],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(
+      validationMessage(() => canonicalNumber(input, "older")),
+      expected,
+      `canonicalNumber(${JSON.stringify(input)}, "older")`,
+    );
+  }
+  assert.equal(canonicalNumber("0e125", "older"), "0");
+  assert.equal(canonicalNumber("-1.50e2", "older"), "-150");
 });
 
 Deno.test("parseNumberParts splits digits and exponent", () => {
