@@ -1,0 +1,71 @@
+/**
+ * Tests of the block cache: byte-bounded LRU eviction, hit and miss counters, and keys that keep
+ * tables apart.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { BLOCK_OVERHEAD_BYTES, BlockCache, type CacheableBlock } from "./block_cache.ts";
+
+function block(sizeBytes: number): CacheableBlock {
+  return { contents: new Uint8Array(sizeBytes), restartOffsets: new Uint32Array(1) };
+}
+
+const CHARGE = 1000 + 4 + BLOCK_OVERHEAD_BYTES;
+
+Deno.test("block cache counts hits and misses", () => {
+  const cache = new BlockCache({ capacityBytes: 10 * CHARGE });
+  const stored = block(1000);
+  assert.equal(cache.get(1, 0), undefined);
+  cache.set(1, 0, stored);
+  assert.equal(cache.get(1, 0), stored);
+  assert.equal(cache.get(1, 0), stored);
+  const stats = cache.stats();
+  assert.equal(stats.hits, 2);
+  assert.equal(stats.misses, 1);
+  assert.equal(stats.blockCount, 1);
+  assert.equal(stats.sizeBytes, CHARGE);
+});
+
+Deno.test("block cache keys blocks by file number and offset", () => {
+  const cache = new BlockCache({ capacityBytes: 10 * CHARGE });
+  const first = block(1000);
+  const second = block(1000);
+  cache.set(1, 4096, first);
+  cache.set(2, 4096, second);
+  assert.equal(cache.get(1, 4096), first);
+  assert.equal(cache.get(2, 4096), second);
+  assert.equal(cache.get(1, 0), undefined);
+});
+
+Deno.test("block cache evicts the least recently used block at capacity", () => {
+  const cache = new BlockCache({ capacityBytes: 3 * CHARGE });
+  cache.set(1, 0, block(1000));
+  cache.set(1, 1, block(1000));
+  cache.set(1, 2, block(1000));
+  assert.ok(cache.get(1, 0) !== undefined);
+  cache.set(1, 3, block(1000));
+  assert.equal(cache.get(1, 1), undefined);
+  assert.ok(cache.get(1, 0) !== undefined);
+  assert.ok(cache.get(1, 2) !== undefined);
+  assert.ok(cache.get(1, 3) !== undefined);
+  assert.ok(cache.stats().sizeBytes <= 3 * CHARGE);
+});
+
+Deno.test("block cache stays within capacity under churn", () => {
+  const capacityBytes = 50_000;
+  const cache = new BlockCache({ capacityBytes });
+  for (let i = 0; i < 2000; i++) {
+    cache.set(i % 7, i, block(100 + (i * 37) % 3000));
+    assert.ok(cache.stats().sizeBytes <= capacityBytes);
+  }
+  assert.ok(cache.stats().blockCount > 5);
+});
+
+Deno.test("block cache skips a block larger than its capacity", () => {
+  const cache = new BlockCache({ capacityBytes: 500 });
+  cache.set(1, 0, block(1000));
+  assert.equal(cache.get(1, 0), undefined);
+  assert.equal(cache.stats().blockCount, 0);
+});
