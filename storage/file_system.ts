@@ -9,6 +9,9 @@
  *
  * Paths are absolute or relative to the process's working directory and use `/` separators.
  *
+ * Errors: a full device is reported as a `StorageError` of kind "no-space" (from `engine.ts`), so
+ * the engine can fail the write without poisoning itself; other failures may be any error.
+ *
  * @module
  */
 
@@ -20,6 +23,11 @@ export interface WritableFile {
   sync(): Promise<void>;
   /** Bytes appended so far, including the size the file had when opened. */
   readonly sizeBytes: number;
+  /**
+   * Cuts the file to `sizeBytes` (at most its current size) and syncs it; later appends continue
+   * from there. Used to remove a partial append after a failed write.
+   */
+  truncate(sizeBytes: number): Promise<void>;
   /** Closes the file; unsynced bytes are not guaranteed durable. */
   close(): Promise<void>;
 }

@@ -1,0 +1,90 @@
+/**
+ * Tests of the memtable: version order, snapshot reads and cursors that survive inserts.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EntryKind, type InternalEntry } from "./internal_key.ts";
+import { Memtable, MEMTABLE_ENTRY_OVERHEAD_BYTES } from "./memtable.ts";
+
+const key = (...values: number[]) => new Uint8Array(values);
+
+function put(userKey: Uint8Array, sequence: number, value: number): InternalEntry {
+  return { userKey, sequence, kind: EntryKind.Put, value: new Uint8Array([value]) };
+}
+
+function tombstone(userKey: Uint8Array, sequence: number): InternalEntry {
+  return { userKey, sequence, kind: EntryKind.Delete, value: new Uint8Array(0) };
+}
+
+Deno.test("memtable returns newest version at a sequence", () => {
+  const memtable = new Memtable();
+  memtable.add(put(key(1), 1, 10));
+  memtable.add(put(key(1), 5, 50));
+  memtable.add(tombstone(key(1), 9));
+  assert.equal(memtable.get(key(1), 0), undefined);
+  assert.deepEqual(memtable.get(key(1), 4)?.value, new Uint8Array([10]));
+  assert.deepEqual(memtable.get(key(1), 5)?.value, new Uint8Array([50]));
+  assert.equal(memtable.get(key(1), 9)?.kind, EntryKind.Delete);
+  assert.equal(memtable.get(key(2), 9), undefined);
+  assert.equal(memtable.get(key(1, 0), 9), undefined);
+});
+
+Deno.test("memtable accounts size per version", () => {
+  const memtable = new Memtable();
+  memtable.add(put(key(1, 2, 3), 1, 10));
+  assert.equal(memtable.sizeBytes, 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES);
+  assert.equal(memtable.entryCount, 1);
+});
+
+Deno.test("memtable rejects inserts once frozen", () => {
+  const memtable = new Memtable();
+  memtable.freeze();
+  assert.throws(() => memtable.add(put(key(1), 1, 1)), /frozen/);
+});
+
+Deno.test("memtable iterates in internal order both ways", () => {
+  const memtable = new Memtable();
+  const inserted: InternalEntry[] = [];
+  for (let index = 0; index < 400; index++) {
+    const entry = put(key(index % 37, index % 3), index + 1, index % 251);
+    inserted.push(entry);
+    memtable.add(entry);
+  }
+  const sorted = inserted.slice().sort((a, b) => {
+    for (let i = 0; i < 2; i++) {
+      const difference = a.userKey[i]! - b.userKey[i]!;
+      if (difference !== 0) return difference;
+    }
+    return b.sequence - a.sequence;
+  });
+  assert.deepEqual(
+    [...memtable.entries()].map((entry) => entry.sequence),
+    sorted.map((e) => e.sequence),
+  );
+  assert.deepEqual(
+    [...memtable.entries({ reverse: true })].map((entry) => entry.sequence),
+    sorted.map((e) => e.sequence).reverse(),
+  );
+  const fromTen = [...memtable.entries({ startUserKey: key(10) })];
+  assert.deepEqual(fromTen[0]?.userKey, key(10, 0));
+  const belowTen = [...memtable.entries({ endUserKey: key(10), reverse: true })];
+  assert.deepEqual(belowTen[0]?.userKey, key(9, 2));
+});
+
+Deno.test("memtable cursor survives inserts between chunks", () => {
+  const memtable = new Memtable();
+  for (let index = 0; index < 1000; index++) {
+    memtable.add(put(key(index >> 8, index & 255), index + 1, 0));
+  }
+  const seen: number[] = [];
+  let extraSequence = 5000;
+  for (const entry of memtable.entries()) {
+    seen.push(entry.sequence);
+    if (seen.length % 100 === 0) memtable.add(put(key(0, 0, seen.length), extraSequence++, 1));
+  }
+  const original = seen.filter((sequence) => sequence <= 1000);
+  assert.equal(original.length, 1000);
+  assert.equal(new Set(seen).size, seen.length);
+});
