@@ -33,7 +33,11 @@ function versionId(entry: InternalEntry): string {
   return `${Array.from(entry.userKey).join(",")}@${entry.sequence}`;
 }
 
-const sourceArbitrary = fc.uniqueArray(entryArbitrary, { maxLength: 25, selector: versionId })
+const sourceArbitrary = fc.uniqueArray(entryArbitrary, {
+  maxLength: 25,
+  size: "max",
+  selector: versionId,
+})
   .map((entries) => entries.sort(compareInternal));
 
 /** Sources plus, per source, whether it is read through an SSTable. */

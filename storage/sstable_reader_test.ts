@@ -33,6 +33,7 @@ const entryArbitrary: fc.Arbitrary<InternalEntry> = fc.record({
 const tableArbitrary = fc.uniqueArray(entryArbitrary, {
   minLength: 1,
   maxLength: 120,
+  size: "max",
   selector: (entry) => `${Array.from(entry.userKey).join(",")}@${entry.sequence}`,
 }).map((entries) => entries.sort(compareInternal));
 
