@@ -147,8 +147,8 @@ function checkListJson(value: unknown): value is unknown[] | null {
   throw serializationError("Expected list or null");
 }
 
-function checkMapJson(value: unknown): value is Record<string, unknown> | null {
-  if (value === null) return true;
+function checkMapJson(value: unknown): value is Record<string, unknown> | null | undefined {
+  if (value === null || value === undefined) return true;
   if (Array.isArray(value)) throw serializationError("Start of list found where not expected");
   if (typeof value === "object") return true;
   throw serializationError("Expected map or null");
@@ -162,7 +162,7 @@ function checkMapJson(value: unknown): value is Record<string, unknown> | null {
  * @throws DynamoDBError SerializationException for a wrong JSON type.
  */
 export function checkAttributeValueJson(raw: unknown, depth = 1): void {
-  if (raw === null || depth > NESTING_DEPTH_MAX + 1) return;
+  if (raw === null || raw === undefined || depth > NESTING_DEPTH_MAX + 1) return;
   if (Array.isArray(raw)) throw serializationError("Start of list found where not expected");
   if (typeof raw !== "object") throw serializationError("Expected null");
 
@@ -197,8 +197,11 @@ export function checkAttributeValueJson(raw: unknown, depth = 1): void {
   }
 }
 
-function checkAttributeMapJson(map: Record<string, unknown> | null, depth: number): void {
-  if (map === null) return;
+function checkAttributeMapJson(
+  map: Record<string, unknown> | null | undefined,
+  depth: number,
+): void {
+  if (map === null || map === undefined) return;
   for (const value of Object.values(map)) checkAttributeValueJson(value, depth);
 }
 
@@ -252,16 +255,24 @@ export function validateItem(raw: unknown, options: ValueValidationOptions = {})
   checkItemJson(raw);
   const checker = checkerFor(options);
   const item: Item = {};
-  if (raw === null) return item;
+  if (raw === null || raw === undefined) return item;
 
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     // NOTE: no recorded source gives DynamoDB's message for an empty attribute name. This wording
     // borrows the phrase DynamoDB uses for an empty ExpressionAttributeNames value.
     if (name === "") throw checker.fail(`${INVALID}Empty attribute name`);
     checkNameLength(name, checker);
-    item[name] = validateValue(value, 1, checker);
+    setEntry(item, name, validateValue(value, 1, checker));
   }
   return item;
+}
+
+/**
+ * Adds an entry to a map as an own property. Plain assignment would treat the attribute name
+ * `__proto__` as the prototype setter and drop the attribute.
+ */
+function setEntry(map: AttributeMap, name: string, value: AttributeValue): void {
+  Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function checkNameLength(name: string, checker: Checker): void {
@@ -279,9 +290,11 @@ function checkNameLength(name: string, checker: Checker): void {
  */
 function validateValue(raw: unknown, depth: number, checker: Checker): AttributeValue {
   if (depth > NESTING_DEPTH_MAX) throw checker.fail(NESTING_MESSAGE);
-  const members = raw === null ? [] : Object.entries(raw as Record<string, unknown>).filter(
-    ([type, member]) => TYPE_KEYS.has(type) && member !== null,
-  );
+  const members = raw === null || raw === undefined
+    ? []
+    : Object.entries(raw as Record<string, unknown>).filter(
+      ([type, member]) => TYPE_KEYS.has(type) && member !== null,
+    );
   if (members.length === 0) throw checker.fail(EMPTY_VALUE_MESSAGE);
 
   // Each member is validated before the count is checked, so `{"S": "a", "N": "x"}` reports the
@@ -344,7 +357,7 @@ function validateMap(
   const map: AttributeMap = {};
   for (const [name, value] of Object.entries(raw)) {
     checkNameLength(name, checker);
-    map[name] = validateValue(value, depth + 1, checker);
+    setEntry(map, name, validateValue(value, depth + 1, checker));
   }
   return map;
 }
@@ -466,10 +479,15 @@ function compareBase64(a: string, b: string): number {
 export function extractKey(item: Item, schema: KeySchema): Item {
   const key: Item = {};
   for (const attribute of keyAttributes(schema)) {
-    const value = item[attribute.name];
-    if (value !== undefined) key[attribute.name] = value;
+    const value = ownValue(item, attribute.name);
+    if (value !== undefined) setEntry(key, attribute.name, value);
   }
   return key;
+}
+
+/** Returns the value of an own attribute, so that `__proto__` never reads the prototype. */
+function ownValue(item: Item, name: string): AttributeValue | undefined {
+  return Object.hasOwn(item, name) ? item[name] : undefined;
 }
 
 function keyAttributes(schema: KeySchema): KeyAttribute[] {
@@ -492,14 +510,18 @@ export function validateKey(key: Item, schema: KeySchema): void {
   const attributes = keyAttributes(schema);
   if (Object.keys(key).length !== attributes.length) throw validationError(KEY_SCHEMA_MESSAGE);
   for (const attribute of attributes) {
-    const value = key[attribute.name];
+    const value = ownValue(key, attribute.name);
     if (value === undefined || !(attribute.type in value)) {
       throw validationError(KEY_SCHEMA_MESSAGE);
     }
   }
 
   for (const attribute of attributes) {
-    checkKeyValue(attribute, key[attribute.name] as AttributeValue, attribute === schema.sortKey);
+    checkKeyValue(
+      attribute,
+      ownValue(key, attribute.name) as AttributeValue,
+      attribute === schema.sortKey,
+    );
   }
 }
 
@@ -511,7 +533,7 @@ export function validateKey(key: Item, schema: KeySchema): void {
  */
 export function validateItemKeyAttributes(item: Item, schema: KeySchema): void {
   for (const attribute of keyAttributes(schema)) {
-    const value = item[attribute.name];
+    const value = ownValue(item, attribute.name);
     if (value === undefined) {
       throw validationError(`${INVALID}Missing the key ${attribute.name} in the item`);
     }

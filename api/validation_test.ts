@@ -224,6 +224,13 @@ Deno.test("validateItem checks names and values", () => {
     b: { S: "x" },
   });
   assert.deepEqual(validateItem(null), {});
+  assert.deepEqual(validateItem(undefined), {});
+
+  const proto = validateItem(JSON.parse('{"__proto__": {"M": {"__proto__": {"S": "x"}}}}'));
+  assert.deepEqual(Object.keys(proto), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  const inner = Object.getOwnPropertyDescriptor(proto, "__proto__")?.value;
+  assert.deepEqual(Object.keys(inner.M), ["__proto__"]);
 
   const longName = "a".repeat(65535);
   assert.deepEqual(Object.keys(validateItem({ [longName]: { S: "x" } })), [longName]);
@@ -333,6 +340,16 @@ Deno.test("validateItemKeyAttributes rejects items with DynamoDB's messages", ()
     const error = dynamoError(() => validateItemKeyAttributes(item as never, composite));
     assert.equal(error.message, expected, JSON.stringify(item));
   }
+});
+
+Deno.test("key checks read only own attributes", () => {
+  const schema: KeySchema = { partitionKey: { name: "__proto__", type: "S" } };
+  const missing = dynamoError(() => validateItemKeyAttributes({ a: { S: "x" } }, schema));
+  assert.equal(missing.message, `${INVALID}Missing the key __proto__ in the item`);
+  assert.equal(dynamoError(() => validateKey({ a: { S: "x" } }, schema)).message, SCHEMA);
+  const item = validateItem(JSON.parse('{"__proto__": {"S": "x"}}'));
+  validateKey(item, schema);
+  assert.deepEqual(Object.keys(extractKey(item, schema)), ["__proto__"]);
 });
 
 Deno.test("extractKey keeps only key attributes", () => {
