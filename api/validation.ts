@@ -447,7 +447,7 @@ function currentDuplicateOrder(
  * Quotes a member for the current layer's duplicate message.
  *
  * NOTE: the recorded messages contain only plain members. How DynamoDB escapes quotes or control
- * characters inside them is not known, so JSON escaping stands in.
+ * characters inside them is not known, so this uses JSON escaping.
  */
 function quote(member: string): string {
   return JSON.stringify(member);
