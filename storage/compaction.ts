@@ -14,9 +14,9 @@
  * Merging keeps every version a live snapshot may read. For each user key, versions come newest
  * first. A version is dropped when a newer version of the same key has a sequence at or below
  * `oldestSnapshotSequence`, because every reader then sees that newer one. A tombstone at or
- * below `oldestSnapshotSequence` is dropped only when `canDropTombstone` says no table outside
- * the compaction may hold an older version of the key; otherwise it must stay to keep hiding that
- * version.
+ * below `oldestSnapshotSequence` is dropped only when `canDropTombstone` returns true, meaning no
+ * table outside the compaction may hold an older version of the key. Otherwise the tombstone
+ * stays, because it still hides that version.
  *
  * Tables picked by size need not be adjacent in age, so an output's sequence range may overlap
  * tables left out of the compaction. A point lookup must therefore visit tables by descending
@@ -156,6 +156,16 @@ export const realTimePacer: CompactionPacer = {
 export interface CompactionOutputFile {
   file: WritableFile;
   fileNumber: number;
+  /** Name for logs, passed through to {@linkcode CompactionOutput}. */
+  fileName?: string;
+}
+
+/** Progress reported to {@linkcode CompactionOptions.pace}. */
+export interface CompactionProgress {
+  /** Input bytes consumed so far, counted as key + value + 8 bytes per entry. */
+  inputBytes: number;
+  /** Bytes of finished outputs plus the estimated size of the one being written. */
+  outputBytes: number;
 }
 
 /** Inputs and settings of {@linkcode runCompaction}. */
@@ -179,6 +189,11 @@ export interface CompactionOptions {
   /** Input bytes between yields to the event loop (default 256 KiB). */
   yieldEveryBytes?: number;
   pacer?: CompactionPacer;
+  /**
+   * Awaited at every yield point, after any rate-limit wait, in place of the plain yield to the
+   * event loop. Lets the caller throttle or report progress.
+   */
+  pace?: (progress: CompactionProgress) => Promise<void>;
   /** Aborts the compaction at its next yield; the error is the signal's reason. */
   signal?: AbortSignal;
 }
@@ -186,6 +201,7 @@ export interface CompactionOptions {
 /** One table written by a compaction. */
 export interface CompactionOutput {
   fileNumber: number;
+  fileName?: string;
   properties: SstableProperties;
 }
 
@@ -328,7 +344,7 @@ class OutputTables {
     this.#writer = undefined;
     this.#current = undefined;
     await current.file.close();
-    this.finished.push({ fileNumber: current.fileNumber, properties });
+    this.finished.push({ fileNumber: current.fileNumber, fileName: current.fileName, properties });
     this.#finishedBytes += properties.fileSizeBytes;
   }
 
@@ -344,14 +360,17 @@ class OutputTables {
 /** Yields to the event loop and enforces the write rate limit as input is consumed. */
 class Pacing {
   readonly #pacer: CompactionPacer;
+  readonly #pace: ((progress: CompactionProgress) => Promise<void>) | undefined;
   readonly #yieldEveryBytes: number;
   readonly #rateLimitBytesPerSecond: number | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #startMs: number;
   #bytesSinceYield = 0;
+  #inputBytes = 0;
 
   constructor(options: CompactionOptions) {
     this.#pacer = options.pacer ?? realTimePacer;
+    this.#pace = options.pace;
     this.#yieldEveryBytes = options.yieldEveryBytes ?? DEFAULT_YIELD_EVERY_BYTES;
     this.#rateLimitBytesPerSecond = options.rateLimitBytesPerSecond;
     this.#signal = options.signal;
@@ -364,10 +383,15 @@ class Pacing {
   }
 
   async afterEntry(entry: InternalEntry, writtenBytes: number): Promise<void> {
-    this.#bytesSinceYield += entry.userKey.length + entry.value.length + ENTRY_OVERHEAD_BYTES;
+    const entryBytes = entry.userKey.length + entry.value.length + ENTRY_OVERHEAD_BYTES;
+    this.#inputBytes += entryBytes;
+    this.#bytesSinceYield += entryBytes;
     if (this.#bytesSinceYield < this.#yieldEveryBytes) return;
     this.#bytesSinceYield = 0;
-    await this.#pacer.sleep(this.#delayMs(writtenBytes));
+
+    const delayMs = this.#delayMs(writtenBytes);
+    if (delayMs > 0 || this.#pace === undefined) await this.#pacer.sleep(delayMs);
+    await this.#pace?.({ inputBytes: this.#inputBytes, outputBytes: writtenBytes });
     this.#signal?.throwIfAborted();
   }
 

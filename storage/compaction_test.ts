@@ -422,3 +422,33 @@ Deno.test("compaction with the real pacer runs to completion", async () => {
   assert.equal(result.outputEntryCount, 300);
   assert.equal(result.droppedShadowedCount, 300);
 });
+
+Deno.test("compaction calls pace with growing progress", async () => {
+  const inputs = [await writeReader(numbered(1000, 1))];
+  const pacer = new SimulatedPacer();
+  const progress: { inputBytes: number; outputBytes: number }[] = [];
+  const collector = new OutputCollector();
+  const result = await runCompaction({
+    inputs,
+    openOutput: () =>
+      collector.openOutput().then((output) => ({ ...output, fileName: "000100.sst" })),
+    targetFileSizeBytes: 1 << 20,
+    oldestSnapshotSequence: 0,
+    yieldEveryBytes: 5600,
+    pacer,
+    pace: (report) => {
+      progress.push(report);
+      return Promise.resolve();
+    },
+  });
+  // 56 bytes per entry: a report after every 100 entries, and no plain yields besides.
+  assert.equal(progress.length, 10);
+  assert.equal(pacer.sleepCount, 0);
+  assert.equal(progress[0]!.inputBytes, 5600);
+  assert.equal(progress[9]!.inputBytes, 56_000);
+  for (let i = 1; i < progress.length; i++) {
+    assert.ok(progress[i]!.outputBytes >= progress[i - 1]!.outputBytes);
+  }
+  assert.ok(progress[9]!.outputBytes <= result.outputBytes);
+  assert.equal(result.outputs[0]!.fileName, "000100.sst");
+});
