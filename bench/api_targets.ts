@@ -1,0 +1,164 @@
+/**
+ * Servers the API benchmark measures, each started as its own process on a free port of
+ * 127.0.0.1: Strata (through the compatibility suite's harness, with a temporary data directory),
+ * dynalite in memory under Node, and the trivial reference server.
+ *
+ * dynalite is installed on first use into `bench/.deps/` (ignored by git) with
+ * `npm install --prefix`; its in-memory store is what Strata is compared against.
+ *
+ * @module
+ */
+
+import { LineSplitStream, ServerProcess } from "../compat-tests/server_process.ts";
+
+/** A running server under measurement. */
+export interface BenchTarget {
+  name: string;
+  hostname: string;
+  port: number;
+  /** Version or build details printed with the results. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+const BENCH_DIRECTORY = new URL(".", import.meta.url).pathname;
+const DEPENDENCY_DIRECTORY = `${BENCH_DIRECTORY}.deps`;
+/** dynalite release the results in docs/benchmarks.md were measured with. */
+export const DYNALITE_VERSION = "4.0.0";
+const PORT_LINE_TIMEOUT_MS = 20_000;
+
+/** Starts Strata with a fresh temporary data directory. */
+export async function startStrata(): Promise<BenchTarget> {
+  const server = await ServerProcess.start({ logLevel: "info" });
+  return {
+    name: "strata",
+    hostname: "127.0.0.1",
+    port: server.port,
+    description: `Strata (deno ${Deno.version.deno}), data dir on ${server.dataDir}`,
+    stop: async () => {
+      await server.stop();
+      await server.close();
+    },
+  };
+}
+
+/** Starts the trivial `Deno.serve` reference server. */
+export async function startReference(): Promise<BenchTarget> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${BENCH_DIRECTORY}api_reference_server.ts`],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const { port, drained } = await readPortLine(child, "reference server");
+  return {
+    name: "reference",
+    hostname: "127.0.0.1",
+    port,
+    description: `trivial Deno.serve handler (deno ${Deno.version.deno})`,
+    stop: () => stopChild(child, drained),
+  };
+}
+
+/** Installs dynalite if needed and starts it in memory under Node. */
+export async function startDynalite(): Promise<BenchTarget> {
+  await installDynalite();
+  const script = [
+    "const dynalite = require('dynalite');",
+    "const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });",
+    "server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));",
+    "process.on('SIGTERM', () => server.close(() => process.exit(0)));",
+  ].join("\n");
+  const child = new Deno.Command("node", {
+    args: ["-e", script],
+    cwd: DEPENDENCY_DIRECTORY,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const { port, drained } = await readPortLine(child, "dynalite");
+  const nodeVersion = new TextDecoder().decode(
+    (await new Deno.Command("node", { args: ["--version"] }).output()).stdout,
+  ).trim();
+  return {
+    name: "dynalite",
+    hostname: "127.0.0.1",
+    port,
+    description: `dynalite ${DYNALITE_VERSION} in memory (node ${nodeVersion})`,
+    stop: () => stopChild(child, drained),
+  };
+}
+
+async function installDynalite(): Promise<void> {
+  try {
+    const manifest = JSON.parse(
+      await Deno.readTextFile(`${DEPENDENCY_DIRECTORY}/node_modules/dynalite/package.json`),
+    );
+    if (manifest.version === DYNALITE_VERSION) return;
+  } catch {
+    // Not installed yet.
+  }
+  console.error(`installing dynalite ${DYNALITE_VERSION} into ${DEPENDENCY_DIRECTORY}`);
+  const result = await new Deno.Command("npm", {
+    args: [
+      "install",
+      "--prefix",
+      DEPENDENCY_DIRECTORY,
+      "--no-audit",
+      "--no-fund",
+      `dynalite@${DYNALITE_VERSION}`,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!result.success) {
+    throw new Error(`npm install dynalite@${DYNALITE_VERSION} failed with code ${result.code}`);
+  }
+}
+
+/** Reads stdout lines until one is `{"port":N}`, then keeps draining the rest. */
+async function readPortLine(
+  child: Deno.ChildProcess,
+  label: string,
+): Promise<{ port: number; drained: Promise<void> }> {
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
+    new LineSplitStream(),
+  );
+  const reader = lines.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${label} did not print its port in ${PORT_LINE_TIMEOUT_MS} ms`)),
+      PORT_LINE_TIMEOUT_MS,
+    );
+  });
+  try {
+    while (true) {
+      const { value, done } = await Promise.race([reader.read(), timeout]);
+      if (done) throw new Error(`${label} exited before printing its port`);
+      const match = /^\{"port":(\d+)\}$/.exec(value.trim());
+      if (match) {
+        const drained = (async () => {
+          while (!(await reader.read()).done) { /* discard */ }
+        })();
+        return { port: Number(match[1]), drained };
+      }
+    }
+  } catch (error) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopChild(child: Deno.ChildProcess, drained: Promise<void>): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // Already exited.
+  }
+  await child.status;
+  await drained;
+}
