@@ -9,6 +9,7 @@
  * @module
  */
 
+import process from "node:process";
 import { KeepAliveConnection } from "./api_http_client.ts";
 
 /** Builds the request bytes for the `sequence`-th request of connection `connectionIndex`. */
@@ -33,6 +34,11 @@ export interface LoadResult {
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time the load generator used during the run, as a percentage of one core; near 100 means
+   * the client, not the server, limits throughput.
+   */
+  clientCpuPercent: number;
 }
 
 /** Most latency samples kept per connection; a bound on memory for long runs. */
@@ -46,6 +52,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       () => KeepAliveConnection.open(options.hostname, options.port),
     ),
   );
+  const cpuBefore = process.cpuUsage();
   const startMs = performance.now();
   const measureFromMs = startMs + options.warmupMs;
   const stopAtMs = measureFromMs + options.durationMs;
@@ -75,6 +82,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (const connection of connections) connection.close();
   }
 
+  const elapsedMs = performance.now() - startMs;
+  const cpuUsed = process.cpuUsage(cpuBefore);
   const all = Float64Array.from(samples.flat()).sort();
   return {
     operationCount: all.length,
@@ -83,6 +92,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     opsPerSecond: all.length / (options.durationMs / 1000),
     p50Ms: percentile(all, 0.5),
     p99Ms: percentile(all, 0.99),
+    clientCpuPercent: (cpuUsed.user + cpuUsed.system) / 1000 / elapsedMs * 100,
   };
 }
 
