@@ -9,7 +9,7 @@
  */
 
 /** Kinds of numbered file in an engine directory. */
-export type FileKind = "wal" | "sstable" | "manifest" | "temporary";
+export type FileKind = "wal" | "sstable" | "temporary";
 
 /** A numbered file recognised by {@linkcode parseFileName}. */
 export interface ParsedFileName {
@@ -17,25 +17,20 @@ export interface ParsedFileName {
   number: number;
 }
 
-/** Name of the file that points at the live manifest. */
-export const CURRENT_FILE_NAME = "CURRENT";
+/** Name of the manifest: the live tables and WAL position. */
+export const MANIFEST_FILE_NAME = "MANIFEST";
+/** Name the next manifest is written under before it is renamed over {@linkcode MANIFEST_FILE_NAME}. */
+export const MANIFEST_TEMPORARY_FILE_NAME = "MANIFEST.tmp";
 
-const SUFFIX_BY_KIND: Record<Exclude<FileKind, "manifest">, string> = {
+const SUFFIX_BY_KIND: Record<FileKind, string> = {
   wal: ".log",
   sstable: ".sst",
   temporary: ".tmp",
 };
 
-const MANIFEST_PREFIX = "MANIFEST-";
-
-function padNumber(number: number): string {
-  return String(number).padStart(6, "0");
-}
-
 /** Returns the name (not the path) of numbered file `number` of `kind`. */
 export function fileName(kind: FileKind, number: number): string {
-  if (kind === "manifest") return MANIFEST_PREFIX + padNumber(number);
-  return padNumber(number) + SUFFIX_BY_KIND[kind];
+  return String(number).padStart(6, "0") + SUFFIX_BY_KIND[kind];
 }
 
 /** Joins a directory and a file name with `/`. */
@@ -45,14 +40,10 @@ export function joinPath(directory: string, name: string): string {
 
 /** Parses a numbered file name; returns undefined for any other name. */
 export function parseFileName(name: string): ParsedFileName | undefined {
-  if (name.startsWith(MANIFEST_PREFIX)) {
-    const digits = name.slice(MANIFEST_PREFIX.length);
-    return /^\d+$/.test(digits) ? { kind: "manifest", number: Number(digits) } : undefined;
-  }
   const match = /^(\d+)(\.log|\.sst|\.tmp)$/.exec(name);
   if (!match) return undefined;
   const suffix = match[2];
-  const kind = (Object.keys(SUFFIX_BY_KIND) as Exclude<FileKind, "manifest">[])
+  const kind = (Object.keys(SUFFIX_BY_KIND) as FileKind[])
     .find((candidate) => SUFFIX_BY_KIND[candidate] === suffix);
   return kind === undefined ? undefined : { kind, number: Number(match[1]) };
 }

@@ -1,44 +1,61 @@
 /**
- * The storage engine: WAL, memtable and commit loop behind the {@linkcode StorageEngine}
- * interface. Runs on the request path of the server process.
+ * The LSM storage engine behind the {@linkcode StorageEngine} interface: WAL, memtables,
+ * SSTables, manifest, background flush and size-tiered compaction. Runs on the server's main
+ * thread; flushes and compactions are background tasks that yield to the event loop regularly.
  *
- * Write path: `write` validates and queues a batch. One commit loop at a time takes every queued
- * batch (up to {@linkcode MAX_GROUP_BYTES}), encodes them as one WAL record, appends it and, in
- * the "always" sync mode, syncs once for the whole group (group commit). Only then are the
- * versions inserted into the memtable and the group's last sequence number published, so readers
- * never see a batch before it is durable, nor part of one.
+ * Write path: `write` validates and queues a batch. One commit loop at a time makes room (freezes
+ * a full memtable, or stalls while too many frozen memtables wait for a flush), takes every
+ * queued batch up to {@linkcode MAX_GROUP_BYTES}, appends them as one WAL record and, in the
+ * "always" sync mode, syncs once for the whole group. Only then are the versions inserted into the
+ * memtable and the group's last sequence published, so readers never see part of a batch.
  *
- * Failure: a full disk fails the group's batches with a "no-space" error and leaves the log as it
- * was, so later writes may succeed. Any other append or sync failure poisons the engine: every
- * later write fails, because what reached the disk is unknown, and a failed fsync is never
- * retried.
+ * Read path: memtables newest first, then tables by max sequence descending. Tables picked by
+ * size-tiered compaction need not be adjacent in age, so a point lookup keeps the newest hit and
+ * stops only when the next table's max sequence is at or below it. Scans merge every source at
+ * one snapshot sequence.
  *
- * Recovery (`open`): replays every WAL segment in file-number order, truncates a torn tail of the
- * last one, and starts a new segment.
+ * Background: a frozen memtable is written to a table, the manifest edit names it and advances
+ * the WAL log number, and older segments are deleted. Compaction merges a size tier into new
+ * tables and swaps them in with one manifest edit. Manifest edits are serialised.
+ *
+ * Failure: a full disk fails the affected write (or delays the background task) and leaves every
+ * file valid. Any other failure of a WAL append, a sync, a flush or a manifest edit poisons the
+ * engine: all later writes fail and no fsync is retried. A checksum mismatch fails the read with a
+ * "corruption" StorageError naming the file and offset, and is logged.
  *
  * @module
  */
 
 import { assert } from "../util/assert.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
+import { BlockCache } from "./block_cache.ts";
 import {
-  compareKeys,
-  type Entry,
-  MAX_KEY_BYTES,
-  MAX_VALUE_BYTES,
-  type ScanOptions,
-  type Snapshot,
-  StorageEngine,
-  StorageError,
-  type WriteOperation,
-} from "./engine.ts";
+  bucketTables,
+  type CompactionPacer,
+  pickCompaction,
+  realTimePacer,
+  runCompaction,
+  type SizeTieredOptions,
+  tombstoneDropPredicate,
+} from "./compaction.ts";
+import type { Entry, ScanOptions, Snapshot, StorageEngine, WriteOperation } from "./engine.ts";
+import { StorageError } from "./engine.ts";
 import type { FileSystem } from "./file_system.ts";
-import { fileName, joinPath, parseFileName } from "./file_names.ts";
+import { fileName, joinPath } from "./file_names.ts";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
+import { compareNewestFirst, type LiveTable } from "./live_table.ts";
+import { type ManifestState, writeManifest } from "./manifest.ts";
 import { Memtable } from "./memtable.ts";
-import { encodedOperationBytes, encodeWalRecord, WAL_SEGMENT_HEADER_BYTES } from "./wal_format.ts";
-import { readWalSegment } from "./wal_reader.ts";
+import { type EntrySource, mergeVisible } from "./merge_iterator.ts";
+import { recoverDirectory } from "./recovery.ts";
+import type { DataBlock } from "./sstable_block.ts";
+import type { SstableWriterOptions } from "./sstable_writer.ts";
+import { openTable, type TableContext, tablePath, writeTable } from "./table_store.ts";
+import { encodeWalRecord } from "./wal_format.ts";
 import { WalWriter } from "./wal_writer.ts";
+import { copyValidOperation, type PendingWrite, takeGroup } from "./write_batch.ts";
+
+export { MAX_GROUP_BYTES } from "./write_batch.ts";
 
 /** When a write is acknowledged relative to the WAL sync. */
 export type WalSyncMode =
@@ -50,6 +67,16 @@ export type WalSyncMode =
    */
   | { mode: "batch"; intervalMs: number };
 
+/** Compaction settings: size-tiered picking plus pacing. */
+export interface CompactionSettings extends SizeTieredOptions {
+  /** Run compactions at all (default true). */
+  enabled?: boolean;
+  /** Maximum compaction output rate in bytes per second; unlimited when absent. */
+  rateLimitBytesPerSecond?: number;
+  /** An output table is finished past this size; one table per compaction when absent. */
+  targetFileSizeBytes?: number;
+}
+
 /** Options of {@linkcode LsmEngine.open}. */
 export interface EngineOptions {
   /** Directory holding the engine's files; created if missing. */
@@ -57,6 +84,22 @@ export interface EngineOptions {
   fileSystem: FileSystem;
   logger?: Logger;
   walSync?: WalSyncMode;
+  /** A memtable is frozen and flushed once it holds this many bytes (estimated). */
+  memtableSizeBytes?: number;
+  /** Frozen memtables allowed to wait for a flush before writers stall. */
+  maxFrozenMemtables?: number;
+  /** A stalled write fails after waiting this long for a flush. */
+  writeStallTimeoutMs?: number;
+  /** Capacity of the shared data block cache. */
+  blockCacheSizeBytes?: number;
+  sstable?: SstableWriterOptions;
+  compaction?: CompactionSettings;
+  /** Interval between `storage.stats` log lines; 0 disables them. */
+  statsLogIntervalMs?: number;
+  /** Delay before a background task retries after a full disk. */
+  backgroundRetryDelayMs?: number;
+  /** Clock and sleep for background pacing. */
+  pacer?: CompactionPacer;
 }
 
 /** A storage engine that also reports statistics. */
@@ -65,14 +108,23 @@ export interface Engine extends StorageEngine {
   stats(): Record<string, number>;
 }
 
-/** Upper bound on the encoded operations of one commit group, in bytes. */
-export const MAX_GROUP_BYTES = 4 * 1024 * 1024;
+/** Default memtable size that triggers a flush. */
+export const DEFAULT_MEMTABLE_SIZE_BYTES = 64 * 1024 * 1024;
+/** Default frozen memtables before writes stall; memory stays below (1 + this) memtables. */
+export const DEFAULT_MAX_FROZEN_MEMTABLES = 2;
+/** Default bound on a write stall. */
+export const DEFAULT_WRITE_STALL_TIMEOUT_MS = 60_000;
+/** Default block cache capacity. */
+export const DEFAULT_BLOCK_CACHE_SIZE_BYTES = 64 * 1024 * 1024;
+/** Default interval of statistics log lines. */
+export const DEFAULT_STATS_LOG_INTERVAL_MS = 60_000;
+/** Default delay before retrying a flush or compaction that hit a full disk. */
+export const DEFAULT_BACKGROUND_RETRY_DELAY_MS = 1_000;
 
-interface PendingWrite {
-  operations: WriteOperation[];
-  encodedBytes: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** A frozen memtable; WAL segments numbered below `nextLogNumber` hold all of its writes. */
+interface FrozenMemtable {
+  memtable: Memtable;
+  nextLogNumber: number;
 }
 
 class EngineSnapshot implements Snapshot {
@@ -94,28 +146,66 @@ class EngineSnapshot implements Snapshot {
   }
 }
 
+function isNoSpace(error: unknown): error is StorageError {
+  return error instanceof StorageError && error.kind === "no-space";
+}
+
 /** LSM storage engine; create with {@linkcode LsmEngine.open}. */
 export class LsmEngine implements Engine {
   readonly #fileSystem: FileSystem;
   readonly #directory: string;
   readonly #logger: Logger;
   readonly #syncMode: WalSyncMode;
-  #memtable = new Memtable();
+  readonly #memtableSizeBytes: number;
+  readonly #maxFrozenMemtables: number;
+  readonly #writeStallTimeoutMs: number;
+  readonly #backgroundRetryDelayMs: number;
+  readonly #compaction: CompactionSettings;
+  readonly #statsLogIntervalMs: number;
+  readonly #cache: BlockCache<DataBlock>;
+  readonly #tableContext: TableContext;
+
+  #active = new Memtable();
+  /** Newest first. */
+  #frozen: FrozenMemtable[] = [];
+  /** Newest data first; replaced, never mutated, so a reader can hold on to one array. */
+  #tables: LiveTable[] = [];
+  #manifest!: ManifestState;
   #wal!: WalWriter;
+  #walSegmentNumbers: number[] = [];
   #nextFileNumber = 1;
   #lastSequence = 0;
+
   #queue: PendingWrite[] = [];
   #commitLoop?: Promise<void>;
   #poisoned?: StorageError;
   #closed = false;
-  #syncTimer?: ReturnType<typeof setInterval>;
+  #flushTask?: Promise<void>;
+  #compactionTask?: Promise<void>;
+  #compactionError?: unknown;
+  readonly #stopSignal = new AbortController();
+  #manifestLock: Promise<unknown> = Promise.resolve();
+  #progressWaiters: (() => void)[] = [];
+  #timers: ReturnType<typeof setInterval>[] = [];
   readonly #snapshotCounts = new Map<number, number>();
   readonly #counters = {
     writeBatches: 0,
     writeGroups: 0,
-    walSyncs: 0,
+    userBytesWritten: 0,
     walBytesWritten: 0,
+    walSyncs: 0,
     noSpaceFailures: 0,
+    writeStalls: 0,
+    writeStallMs: 0,
+    flushes: 0,
+    bytesFlushed: 0,
+    compactions: 0,
+    compactionFailures: 0,
+    bytesCompactedRead: 0,
+    bytesCompactedWritten: 0,
+    bloomFilterSkips: 0,
+    tableLookups: 0,
+    corruptionErrors: 0,
   };
 
   private constructor(options: EngineOptions) {
@@ -123,77 +213,78 @@ export class LsmEngine implements Engine {
     this.#directory = options.directory;
     this.#logger = options.logger ?? silentLogger;
     this.#syncMode = options.walSync ?? { mode: "always" };
+    this.#memtableSizeBytes = options.memtableSizeBytes ?? DEFAULT_MEMTABLE_SIZE_BYTES;
+    this.#maxFrozenMemtables = options.maxFrozenMemtables ?? DEFAULT_MAX_FROZEN_MEMTABLES;
+    this.#writeStallTimeoutMs = options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS;
+    this.#backgroundRetryDelayMs = options.backgroundRetryDelayMs ??
+      DEFAULT_BACKGROUND_RETRY_DELAY_MS;
+    this.#compaction = options.compaction ?? {};
+    this.#statsLogIntervalMs = options.statsLogIntervalMs ?? DEFAULT_STATS_LOG_INTERVAL_MS;
+    assert(this.#memtableSizeBytes > 0, `memtable size must be positive`);
+    assert(this.#maxFrozenMemtables >= 1, `at least one frozen memtable must be allowed`);
+    this.#cache = new BlockCache<DataBlock>({
+      capacityBytes: options.blockCacheSizeBytes ?? DEFAULT_BLOCK_CACHE_SIZE_BYTES,
+    });
+    this.#tableContext = {
+      fileSystem: this.#fileSystem,
+      directory: this.#directory,
+      cache: this.#cache,
+      writerOptions: options.sstable ?? {},
+      pacer: options.pacer ?? realTimePacer,
+    };
   }
 
-  /** Opens (creating if needed) the engine in `options.directory` and recovers its WAL. */
+  /** Opens (creating if needed) the engine in `options.directory` and recovers its state. */
   static async open(options: EngineOptions): Promise<LsmEngine> {
     const engine = new LsmEngine(options);
     await engine.#recover();
-    engine.#startSyncTimer();
+    engine.#startTimers();
+    engine.#scheduleCompaction();
     return engine;
   }
 
   async #recover(): Promise<void> {
-    await this.#fileSystem.makeDirectory(this.#directory);
-    const names = await this.#fileSystem.list(this.#directory);
-    const segments = names
-      .map((name) => parseFileName(name))
-      .filter((parsed) => parsed?.kind === "wal")
-      .map((parsed) => parsed!.number)
-      .sort((a, b) => a - b);
+    const recovered = await recoverDirectory({ ...this.#tableContext, logger: this.#logger });
+    this.#manifest = recovered.manifest;
+    this.#tables = recovered.tables;
+    this.#lastSequence = recovered.lastSequence;
+    this.#nextFileNumber = recovered.nextFileNumber;
+    this.#walSegmentNumbers = recovered.walSegmentNumbers;
+    this.#active = recovered.memtable;
 
-    let replayedRecords = 0;
-    for (const [index, number] of segments.entries()) {
-      replayedRecords += await this.#replaySegment(number, index === segments.length - 1);
-      this.#nextFileNumber = Math.max(this.#nextFileNumber, number + 1);
-    }
+    const walNumber = this.#nextFileNumber++;
+    this.#wal = await WalWriter.create(this.#fileSystem, this.#directory, this.#walPath(walNumber));
+    this.#walSegmentNumbers.push(walNumber);
+    if (this.#active.sizeBytes >= this.#memtableSizeBytes) this.#freezeActive(walNumber);
 
-    const walPath = this.#path(fileName("wal", this.#nextFileNumber++));
-    this.#wal = await WalWriter.create(this.#fileSystem, this.#directory, walPath);
     this.#logger.info("storage.opened", {
       directory: this.#directory,
-      walSegments: segments.length,
-      replayedRecords,
+      tables: this.#tables.length,
+      walSegmentsReplayed: recovered.walSegmentNumbers.length,
+      replayedRecords: recovered.replayedRecords,
       lastSequence: this.#lastSequence,
       walSync: this.#syncMode.mode,
     });
   }
 
-  /** Replays one segment into the memtable; returns the number of records applied. */
-  async #replaySegment(number: number, isLastSegment: boolean): Promise<number> {
-    const path = this.#path(fileName("wal", number));
-    const bytes = await this.#fileSystem.readFile(path);
-    const contents = readWalSegment(bytes, path, isLastSegment);
-    for (const record of contents.records) {
-      for (const entry of record.entries) {
-        if (entry.sequence <= this.#lastSequence) continue;
-        this.#memtable.add(entry);
-        this.#lastSequence = entry.sequence;
-      }
+  #startTimers(): void {
+    if (this.#syncMode.mode === "batch") {
+      const intervalMs = this.#syncMode.intervalMs;
+      assert(intervalMs > 0, `WAL batch sync interval must be positive, got ${intervalMs}`);
+      this.#addTimer(() => void this.#periodicSync(), intervalMs);
     }
-    if (contents.tornTail) {
-      this.#logger.warn("storage.wal_torn_tail_truncated", {
-        file: path,
-        offset: contents.validEndOffset,
-        droppedBytes: bytes.length - contents.validEndOffset,
-      });
-      if (contents.validEndOffset < WAL_SEGMENT_HEADER_BYTES) {
-        await this.#fileSystem.remove(path);
-        await this.#fileSystem.syncDirectory(this.#directory);
-      } else {
-        await this.#fileSystem.truncate(path, contents.validEndOffset);
-      }
+    if (this.#statsLogIntervalMs > 0) {
+      this.#addTimer(
+        () => this.#logger.info("storage.stats", this.stats()),
+        this.#statsLogIntervalMs,
+      );
     }
-    return contents.records.length;
   }
 
-  #startSyncTimer(): void {
-    if (this.#syncMode.mode !== "batch") return;
-    const intervalMs = this.#syncMode.intervalMs;
-    assert(intervalMs > 0, `WAL batch sync interval must be positive, got ${intervalMs}`);
-    const timer = setInterval(() => void this.#periodicSync(), intervalMs);
+  #addTimer(callback: () => void, intervalMs: number): void {
+    const timer = setInterval(callback, intervalMs);
     Deno.unrefTimer(timer);
-    this.#syncTimer = timer;
+    this.#timers.push(timer);
   }
 
   async #periodicSync(): Promise<void> {
@@ -206,8 +297,8 @@ export class LsmEngine implements Engine {
     }
   }
 
-  #path(name: string): string {
-    return joinPath(this.#directory, name);
+  #walPath(number: number): string {
+    return joinPath(this.#directory, fileName("wal", number));
   }
 
   // ----- Writes -----
@@ -217,10 +308,8 @@ export class LsmEngine implements Engine {
       this.#checkWritable();
       const copied = operations.map(copyValidOperation);
       if (copied.length === 0) return Promise.resolve();
-      let encodedBytes = 0;
-      for (const operation of copied) encodedBytes += encodedOperationBytes(operation);
       return new Promise((resolve, reject) => {
-        this.#queue.push({ operations: copied, encodedBytes, resolve, reject });
+        this.#queue.push({ operations: copied, resolve, reject });
         this.#commitLoop ??= this.#runCommitLoop();
       });
     } catch (error) {
@@ -229,14 +318,8 @@ export class LsmEngine implements Engine {
   }
 
   #checkWritable(): void {
-    if (this.#closed) throw new StorageError("closed", "storage engine is closed");
-    if (this.#poisoned) {
-      throw new StorageError(
-        "poisoned",
-        `storage engine rejects writes after an earlier failure: ${this.#poisoned.message}`,
-        { file: this.#poisoned.file, offset: this.#poisoned.offset, cause: this.#poisoned },
-      );
-    }
+    this.#checkOpen();
+    if (this.#poisoned) throw this.#poisonedError();
   }
 
   async #runCommitLoop(): Promise<void> {
@@ -244,9 +327,11 @@ export class LsmEngine implements Engine {
     await Promise.resolve();
     try {
       while (this.#queue.length > 0) {
-        const group = this.#takeGroup();
-        if (this.#poisoned) {
-          for (const pending of group) pending.reject(this.#poisonedError());
+        const roomError = this.#poisoned ? undefined : await this.#makeRoomForWrite();
+        const group = takeGroup(this.#queue);
+        const failure = this.#poisoned ? this.#poisonedError() : roomError;
+        if (failure) {
+          for (const pending of group) pending.reject(failure);
           continue;
         }
         await this.#commitGroup(group);
@@ -256,16 +341,76 @@ export class LsmEngine implements Engine {
     }
   }
 
-  #takeGroup(): PendingWrite[] {
-    let groupBytes = 0;
-    let count = 0;
-    while (count < this.#queue.length) {
-      const bytes = this.#queue[count]!.encodedBytes;
-      if (count > 0 && groupBytes + bytes > MAX_GROUP_BYTES) break;
-      groupBytes += bytes;
-      count++;
+  /**
+   * Freezes the active memtable once it is full, or waits (at most the stall timeout) while too
+   * many frozen memtables wait for a flush. Returns the error to fail the next group with.
+   */
+  async #makeRoomForWrite(): Promise<StorageError | undefined> {
+    const pacer = this.#tableContext.pacer;
+    let stallStartMs: number | undefined;
+    try {
+      while (!this.#poisoned && this.#active.sizeBytes >= this.#memtableSizeBytes) {
+        if (this.#frozen.length < this.#maxFrozenMemtables) {
+          const error = await this.#rotateWal();
+          if (error) return error;
+          continue;
+        }
+        if (stallStartMs === undefined) {
+          stallStartMs = pacer.now();
+          this.#counters.writeStalls++;
+          this.#logger.warn("storage.write_stalled", { frozenMemtables: this.#frozen.length });
+        }
+        const remainingMs = this.#writeStallTimeoutMs - (pacer.now() - stallStartMs);
+        if (remainingMs <= 0) {
+          return new StorageError(
+            "io",
+            `write stalled for ${this.#writeStallTimeoutMs} ms waiting for memtable flushes; ` +
+              "the disk is slower than the write rate, retry later",
+          );
+        }
+        await this.#waitForBackgroundProgress(remainingMs);
+      }
+      return undefined;
+    } finally {
+      if (stallStartMs !== undefined) this.#counters.writeStallMs += pacer.now() - stallStartMs;
     }
-    return this.#queue.splice(0, count);
+  }
+
+  /** Starts a new WAL segment and freezes the active memtable, whose writes the old ones hold. */
+  async #rotateWal(): Promise<StorageError | undefined> {
+    const number = this.#nextFileNumber++;
+    let next: WalWriter;
+    try {
+      next = await WalWriter.create(this.#fileSystem, this.#directory, this.#walPath(number));
+    } catch (error) {
+      if (!isNoSpace(error)) return this.#poison(error);
+      await this.#fileSystem.remove(this.#walPath(number)).catch(() => {});
+      this.#counters.noSpaceFailures++;
+      return error;
+    }
+    try {
+      await this.#wal.close();
+    } catch (error) {
+      await next.close().catch(() => {});
+      return this.#poison(error);
+    }
+    this.#wal = next;
+    this.#walSegmentNumbers.push(number);
+    this.#freezeActive(number);
+    return undefined;
+  }
+
+  #freezeActive(nextLogNumber: number): void {
+    const memtable = this.#active;
+    memtable.freeze();
+    this.#frozen = [{ memtable, nextLogNumber }, ...this.#frozen];
+    this.#active = new Memtable();
+    this.#logger.info("storage.memtable_frozen", {
+      memtableBytes: memtable.sizeBytes,
+      entries: memtable.entryCount,
+      nextLogNumber,
+    });
+    this.#scheduleFlush();
   }
 
   async #commitGroup(group: PendingWrite[]): Promise<void> {
@@ -286,7 +431,9 @@ export class LsmEngine implements Engine {
 
     let sequence = firstSequence;
     for (const operation of operations) {
-      this.#memtable.add(toInternalEntry(operation, sequence++));
+      this.#active.add(toInternalEntry(operation, sequence++));
+      this.#counters.userBytesWritten += operation.key.length +
+        (operation.kind === "put" ? operation.value.length : 0);
     }
     this.#lastSequence = sequence - 1;
     this.#counters.writeBatches += group.length;
@@ -297,7 +444,7 @@ export class LsmEngine implements Engine {
 
   /** Returns the error for a failed group: "no-space" stays recoverable, the rest poisons. */
   #classifyWriteFailure(error: unknown): StorageError {
-    if (error instanceof StorageError && error.kind === "no-space") {
+    if (isNoSpace(error)) {
       this.#counters.noSpaceFailures++;
       this.#logger.warn("storage.write_failed_no_space", { file: error.file, error });
       return error;
@@ -309,8 +456,9 @@ export class LsmEngine implements Engine {
     if (!this.#poisoned) {
       this.#poisoned = error instanceof StorageError
         ? error
-        : new StorageError("io", "WAL write failed", { file: this.#wal.path, cause: error });
+        : new StorageError("io", "storage write failed", { file: this.#wal.path, cause: error });
       this.#logger.error("storage.poisoned", { file: this.#poisoned.file, error: this.#poisoned });
+      this.#notifyBackgroundProgress();
     }
     return this.#poisonedError();
   }
@@ -322,6 +470,238 @@ export class LsmEngine implements Engine {
       `storage engine rejects writes after an earlier failure: ${cause.message}`,
       { file: cause.file, offset: cause.offset, cause },
     );
+  }
+
+  #waitForBackgroundProgress(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiter = () => done();
+      this.#progressWaiters.push(waiter);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  #notifyBackgroundProgress(): void {
+    const waiters = this.#progressWaiters;
+    this.#progressWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  // ----- Background flush -----
+
+  #scheduleFlush(): void {
+    if (this.#flushTask || this.#stopSignal.signal.aborted) return;
+    this.#flushTask = this.#runFlushes().finally(() => {
+      this.#flushTask = undefined;
+      this.#notifyBackgroundProgress();
+    });
+  }
+
+  async #runFlushes(): Promise<void> {
+    while (this.#frozen.length > 0 && !this.#poisoned && !this.#stopSignal.signal.aborted) {
+      const oldest = this.#frozen[this.#frozen.length - 1]!;
+      try {
+        await this.#flush(oldest);
+      } catch (error) {
+        if (!isNoSpace(error)) {
+          this.#logger.error("storage.flush_failed", { error });
+          this.#poison(error);
+          return;
+        }
+        this.#counters.noSpaceFailures++;
+        this.#logger.warn("storage.flush_failed_no_space", { error });
+        await this.#sleepUnlessStopped(this.#backgroundRetryDelayMs);
+      }
+    }
+  }
+
+  async #flush(target: FrozenMemtable): Promise<void> {
+    const pacer = this.#tableContext.pacer;
+    const startMs = pacer.now();
+    const fileNumber = this.#nextFileNumber++;
+    const table = await writeTable(this.#tableContext, fileNumber, target.memtable.entries());
+    try {
+      await this.#installEdit({ add: [table], remove: new Set(), logNumber: target.nextLogNumber });
+    } catch (error) {
+      table.release();
+      await this.#fileSystem.remove(table.path).catch(() => {});
+      throw error;
+    }
+    this.#frozen = this.#frozen.filter((frozen) => frozen !== target);
+    this.#counters.flushes++;
+    this.#counters.bytesFlushed += table.sizeBytes;
+    this.#logger.info("storage.flushed", {
+      file: table.path,
+      entries: table.properties.entryCount,
+      tableBytes: table.sizeBytes,
+      memtableBytes: target.memtable.sizeBytes,
+      durationMs: Math.round(pacer.now() - startMs),
+    });
+    await this.#removeObsoleteWalSegments();
+    this.#notifyBackgroundProgress();
+    this.#scheduleCompaction();
+  }
+
+  async #removeObsoleteWalSegments(): Promise<void> {
+    const obsolete = this.#walSegmentNumbers.filter((n) => n < this.#manifest.logNumber);
+    this.#walSegmentNumbers = this.#walSegmentNumbers.filter((n) => n >= this.#manifest.logNumber);
+    for (const number of obsolete) await this.#removeFile(this.#walPath(number));
+  }
+
+  /** Removes a file that no live state needs; a failure only leaves an orphan for the next open. */
+  async #removeFile(path: string): Promise<void> {
+    try {
+      await this.#fileSystem.remove(path);
+    } catch (error) {
+      this.#logger.warn("storage.remove_failed", { file: path, error });
+    }
+  }
+
+  /**
+   * Writes a manifest with `add` and without `remove`, then installs that table list. Edits run
+   * one at a time, each computed from the state the previous one installed. Returns the tables
+   * removed, whose list reference the caller must release.
+   */
+  #installEdit(edit: {
+    add: LiveTable[];
+    remove: Set<number>;
+    logNumber?: number;
+  }): Promise<LiveTable[]> {
+    const run = async () => {
+      const tables = this.#tables
+        .filter((table) => !edit.remove.has(table.fileNumber))
+        .concat(edit.add)
+        .sort(compareNewestFirst);
+      const state: ManifestState = {
+        nextFileNumber: this.#nextFileNumber,
+        logNumber: Math.max(this.#manifest.logNumber, edit.logNumber ?? 0),
+        lastSequence: Math.max(
+          this.#manifest.lastSequence,
+          ...edit.add.map((table) => table.properties.maxSequence),
+        ),
+        tables: tables.map((table) => ({
+          fileNumber: table.fileNumber,
+          fileSizeBytes: table.sizeBytes,
+        })),
+      };
+      await writeManifest(this.#fileSystem, this.#directory, state);
+      const removed = this.#tables.filter((table) => edit.remove.has(table.fileNumber));
+      this.#manifest = state;
+      this.#tables = tables;
+      return removed;
+    };
+    const result = this.#manifestLock.then(run);
+    this.#manifestLock = result.catch(() => {});
+    return result;
+  }
+
+  async #sleepUnlessStopped(durationMs: number): Promise<void> {
+    const signal = this.#stopSignal.signal;
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, durationMs);
+      signal.addEventListener("abort", finish, { once: true });
+      function finish() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", finish);
+        resolve();
+      }
+    });
+  }
+
+  // ----- Background compaction -----
+
+  #scheduleCompaction(): void {
+    if (this.#compaction.enabled === false || this.#compactionTask) return;
+    if (this.#stopSignal.signal.aborted || this.#poisoned || this.#compactionError) return;
+    const inputs = pickCompaction(this.#tables, this.#compaction);
+    if (!inputs) return;
+    this.#compactionTask = this.#compact(inputs)
+      .catch(async (error) => {
+        if (this.#stopSignal.signal.aborted) return;
+        this.#counters.compactionFailures++;
+        if (isNoSpace(error)) {
+          this.#counters.noSpaceFailures++;
+          this.#logger.warn("storage.compaction_failed_no_space", { error });
+          await this.#sleepUnlessStopped(this.#backgroundRetryDelayMs);
+          return;
+        }
+        this.#logger.error("storage.compaction_failed", { error, file: error?.file });
+        this.#compactionError = error;
+      })
+      .finally(() => {
+        this.#compactionTask = undefined;
+        this.#scheduleCompaction();
+      });
+  }
+
+  async #compact(inputs: LiveTable[]): Promise<void> {
+    const pacer = this.#tableContext.pacer;
+    const startMs = pacer.now();
+    const inputNumbers = new Set(inputs.map((table) => table.fileNumber));
+    const others = this.#tables.filter((table) => !inputNumbers.has(table.fileNumber));
+    const outputNumbers: number[] = [];
+    for (const table of inputs) table.acquire();
+    try {
+      const result = await runCompaction({
+        inputs: inputs.map((table) => table.reader),
+        openOutput: async () => {
+          const fileNumber = this.#nextFileNumber++;
+          outputNumbers.push(fileNumber);
+          const path = tablePath(this.#tableContext, fileNumber);
+          return {
+            file: await this.#fileSystem.openWritable(path, { truncate: true }),
+            fileNumber,
+          };
+        },
+        targetFileSizeBytes: this.#compaction.targetFileSizeBytes ?? Number.MAX_SAFE_INTEGER,
+        oldestSnapshotSequence: this.#oldestSnapshotSequence(),
+        canDropTombstone: tombstoneDropPredicate(others.map((table) => table.reader)),
+        writerOptions: this.#tableContext.writerOptions,
+        rateLimitBytesPerSecond: this.#compaction.rateLimitBytesPerSecond,
+        pacer,
+        signal: this.#stopSignal.signal,
+      });
+      await this.#fileSystem.syncDirectory(this.#directory);
+      const outputs: LiveTable[] = [];
+      for (const output of result.outputs) {
+        outputs.push(await openTable(this.#tableContext, output.fileNumber));
+      }
+      const removed = await this.#installEdit({ add: outputs, remove: inputNumbers });
+      for (const table of removed) {
+        table.release();
+        await this.#removeFile(table.path);
+      }
+      this.#counters.compactions++;
+      this.#counters.bytesCompactedRead += result.inputBytes;
+      this.#counters.bytesCompactedWritten += result.outputBytes;
+      this.#logger.info("storage.compacted", {
+        inputFiles: inputs.map((table) => table.fileNumber),
+        outputFiles: result.outputs.map((output) => output.fileNumber),
+        inputBytes: result.inputBytes,
+        outputBytes: result.outputBytes,
+        droppedShadowed: result.droppedShadowedCount,
+        droppedTombstones: result.droppedTombstoneCount,
+        durationMs: Math.round(pacer.now() - startMs),
+      });
+    } catch (error) {
+      const installed = new Set(this.#tables.map((table) => table.fileNumber));
+      for (const number of outputNumbers) {
+        if (!installed.has(number)) await this.#removeFile(tablePath(this.#tableContext, number));
+      }
+      throw error;
+    } finally {
+      for (const table of inputs) table.release();
+    }
+  }
+
+  #oldestSnapshotSequence(): number {
+    let oldest = this.#lastSequence;
+    for (const sequence of this.#snapshotCounts.keys()) oldest = Math.min(oldest, sequence);
+    return oldest;
   }
 
   // ----- Reads -----
@@ -337,33 +717,89 @@ export class LsmEngine implements Engine {
     });
   }
 
-  get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
-    try {
-      this.#checkOpen();
-      const sequence = this.#readSequence(snapshot);
-      const entry = this.#memtable.get(key, sequence);
-      const value = entry?.kind === EntryKind.Put ? entry.value.slice() : undefined;
-      return Promise.resolve(value);
-    } catch (error) {
-      return Promise.reject(error);
+  async get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
+    this.#checkOpen();
+    const sequence = this.#readSequence(snapshot);
+    for (const memtable of this.#memtables()) {
+      const entry = memtable.get(key, sequence);
+      if (entry) return entry.kind === EntryKind.Put ? entry.value.slice() : undefined;
     }
+
+    const tables = this.#tables;
+    for (const table of tables) table.acquire();
+    try {
+      const newest = await this.#getFromTables(tables, key, sequence);
+      return newest?.kind === EntryKind.Put ? newest.value : undefined;
+    } catch (error) {
+      throw this.#noteReadFailure(error);
+    } finally {
+      for (const table of tables) table.release();
+    }
+  }
+
+  /** Finds the newest version at or below `sequence` among `tables` (newest data first). */
+  async #getFromTables(
+    tables: readonly LiveTable[],
+    key: Uint8Array,
+    sequence: number,
+  ): Promise<InternalEntry | undefined> {
+    let newest: InternalEntry | undefined;
+    for (const table of tables) {
+      if (newest && table.properties.maxSequence <= newest.sequence) break;
+      if (table.properties.minSequence > sequence) continue;
+      this.#counters.tableLookups++;
+      const result = await table.reader.get(key, sequence);
+      if (result.bloomExcluded) this.#counters.bloomFilterSkips++;
+      if (result.entry && (!newest || result.entry.sequence > newest.sequence)) {
+        newest = result.entry;
+      }
+    }
+    return newest;
   }
 
   async *scan(options: ScanOptions = {}): AsyncIterableIterator<Entry> {
     this.#checkOpen();
     const ownSnapshot = options.snapshot ? undefined : this.snapshot();
     const sequence = this.#readSequence(options.snapshot ?? ownSnapshot);
+    const tables = this.#tables;
+    for (const table of tables) table.acquire();
     try {
-      const entries = options.reverse
-        ? reverseVisible(this.#memtable, options, sequence)
-        : forwardVisible(this.#memtable, options, sequence);
-      for (const entry of entries) {
-        yield { key: entry.userKey.slice(), value: entry.value.slice() };
-        this.#checkOpen();
+      const bounds = { start: options.start, end: options.end, reverse: options.reverse };
+      const sources: EntrySource[] = this.#memtables().map((memtable) => memtable.entries(bounds));
+      for (const table of tables) {
+        if (table.properties.minSequence <= sequence) sources.push(table.reader.scan(bounds));
       }
+      const merged = mergeVisible(sources, {
+        snapshotSequence: sequence,
+        reverse: options.reverse,
+      });
+      for await (const entry of merged) {
+        yield { key: entry.key.slice(), value: entry.value.slice() };
+      }
+    } catch (error) {
+      throw this.#noteReadFailure(error);
     } finally {
+      for (const table of tables) table.release();
       ownSnapshot?.release();
     }
+  }
+
+  /** Memtables newest first: the active one, then the frozen ones. */
+  #memtables(): Memtable[] {
+    return [this.#active, ...this.#frozen.map((frozen) => frozen.memtable)];
+  }
+
+  /** Logs a corruption with its file and offset; returns the error for rethrowing. */
+  #noteReadFailure(error: unknown): unknown {
+    if (error instanceof StorageError && error.kind === "corruption") {
+      this.#counters.corruptionErrors++;
+      this.#logger.error("storage.corruption", {
+        file: error.file,
+        offset: error.offset,
+        error,
+      });
+    }
+    return error;
   }
 
   #readSequence(snapshot: Snapshot | undefined): number {
@@ -383,94 +819,76 @@ export class LsmEngine implements Engine {
 
   // ----- Lifecycle and statistics -----
 
+  /**
+   * Resolves once no flush or compaction is running or due: every frozen memtable is flushed and
+   * no size tier is eligible for compaction (or compaction stopped after an error). For tests and
+   * benchmarks.
+   */
+  async waitForBackgroundWork(): Promise<void> {
+    while (this.#flushTask || this.#compactionTask) {
+      await Promise.all([this.#flushTask, this.#compactionTask]);
+      await this.#manifestLock;
+    }
+  }
+
   async close(): Promise<void> {
     this.#checkOpen();
     this.#closed = true;
-    if (this.#syncTimer !== undefined) clearInterval(this.#syncTimer);
+    for (const timer of this.#timers) clearInterval(timer);
     while (this.#commitLoop) await this.#commitLoop;
+    this.#stopSignal.abort(new StorageError("closed", "storage engine is closing"));
+    this.#notifyBackgroundProgress();
+    while (this.#flushTask || this.#compactionTask) {
+      await Promise.all([this.#flushTask, this.#compactionTask]);
+    }
+    await this.#manifestLock;
     try {
       await this.#wal.close();
     } catch (error) {
       if (!this.#poisoned) throw error;
+    } finally {
+      for (const table of this.#tables) table.release();
     }
     this.#logger.info("storage.closed", { directory: this.#directory });
   }
 
   stats(): Record<string, number> {
-    let oldestSnapshotSequence = this.#lastSequence;
-    for (const sequence of this.#snapshotCounts.keys()) {
-      oldestSnapshotSequence = Math.min(oldestSnapshotSequence, sequence);
+    const cache = this.#cache.stats();
+    const counters = this.#counters;
+    const tableBytes = this.#tables.reduce((sum, table) => sum + table.sizeBytes, 0);
+    const tiers: Record<string, number> = {};
+    for (const [index, bucket] of bucketTables(this.#tables, this.#compaction).entries()) {
+      tiers[`tablesInTier${index}`] = bucket.length;
     }
+    const diskBytesWritten = counters.walBytesWritten + counters.bytesFlushed +
+      counters.bytesCompactedWritten;
+    const cacheLookups = cache.hits + cache.misses;
     return {
-      memtableBytes: this.#memtable.sizeBytes,
-      memtableEntries: this.#memtable.entryCount,
+      memtableBytes: this.#memtables().reduce((sum, memtable) => sum + memtable.sizeBytes, 0),
+      frozenMemtables: this.#frozen.length,
+      tables: this.#tables.length,
+      tableBytes,
+      ...tiers,
+      walSegments: this.#walSegmentNumbers.length,
       lastSequence: this.#lastSequence,
-      walSegmentBytes: this.#wal.sizeBytes,
       liveSnapshots: [...this.#snapshotCounts.values()].reduce((sum, count) => sum + count, 0),
-      oldestSnapshotSequence,
+      oldestSnapshotSequence: this.#oldestSnapshotSequence(),
+      ...counters,
+      writeAmplification: counters.userBytesWritten === 0
+        ? 0
+        : diskBytesWritten / counters.userBytesWritten,
+      blockCacheHits: cache.hits,
+      blockCacheMisses: cache.misses,
+      blockCacheBytes: cache.sizeBytes,
+      blockCacheHitRatio: cacheLookups === 0 ? 0 : cache.hits / cacheLookups,
       poisoned: this.#poisoned ? 1 : 0,
-      ...this.#counters,
+      compactionStopped: this.#compactionError ? 1 : 0,
     };
   }
-}
-
-function copyValidOperation(operation: WriteOperation): WriteOperation {
-  if (!(operation.key instanceof Uint8Array)) {
-    throw new StorageError("invalid-argument", "write operation key must be a Uint8Array");
-  }
-  if (operation.key.length > MAX_KEY_BYTES) {
-    throw new StorageError(
-      "invalid-argument",
-      `key of ${operation.key.length} bytes exceeds the maximum of ${MAX_KEY_BYTES}`,
-    );
-  }
-  if (operation.kind === "delete") return { kind: "delete", key: operation.key.slice() };
-  if (operation.kind !== "put" || !(operation.value instanceof Uint8Array)) {
-    throw new StorageError(
-      "invalid-argument",
-      "write operation must be a put with a value or a delete",
-    );
-  }
-  if (operation.value.length > MAX_VALUE_BYTES) {
-    throw new StorageError(
-      "invalid-argument",
-      `value of ${operation.value.length} bytes exceeds the maximum of ${MAX_VALUE_BYTES}`,
-    );
-  }
-  return { kind: "put", key: operation.key.slice(), value: operation.value.slice() };
 }
 
 function toInternalEntry(operation: WriteOperation, sequence: number): InternalEntry {
   return operation.kind === "put"
     ? { userKey: operation.key, sequence, kind: EntryKind.Put, value: operation.value }
     : { userKey: operation.key, sequence, kind: EntryKind.Delete, value: new Uint8Array(0) };
-}
-
-/** Yields the newest visible version of each key in [start, end), skipping tombstones. */
-function* forwardVisible(memtable: Memtable, options: ScanOptions, sequence: number) {
-  let decidedKey: Uint8Array | undefined;
-  for (const entry of memtable.entries({ startUserKey: options.start })) {
-    if (options.end && compareKeys(entry.userKey, options.end) >= 0) return;
-    if (entry.sequence > sequence) continue;
-    if (decidedKey && compareKeys(entry.userKey, decidedKey) === 0) continue;
-    decidedKey = entry.userKey;
-    if (entry.kind === EntryKind.Put) yield entry;
-  }
-}
-
-/**
- * Yields the newest visible version of each key in [start, end) in descending key order. Walking
- * backwards meets a key's versions oldest first, so a key is decided when the next key begins.
- */
-function* reverseVisible(memtable: Memtable, options: ScanOptions, sequence: number) {
-  let pending: InternalEntry | undefined;
-  for (const entry of memtable.entries({ endUserKey: options.end, reverse: true })) {
-    if (pending && compareKeys(entry.userKey, pending.userKey) !== 0) {
-      if (pending.kind === EntryKind.Put) yield pending;
-      pending = undefined;
-    }
-    if (options.start && compareKeys(entry.userKey, options.start) < 0) return;
-    if (entry.sequence <= sequence) pending = entry;
-  }
-  if (pending?.kind === EntryKind.Put) yield pending;
 }

@@ -11,7 +11,13 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compareKeys, type Entry, StorageError, type WriteOperation } from "./engine.ts";
+import {
+  compareKeys,
+  type Entry,
+  type Snapshot,
+  StorageError,
+  type WriteOperation,
+} from "./engine.ts";
 import { LsmEngine } from "./lsm_engine.ts";
 import { SimulatedFileSystem } from "./testing/simulated_file_system.ts";
 
@@ -21,7 +27,18 @@ const decoder = new TextDecoder();
 const text = (value: string) => encoder.encode(value);
 
 function openOn(fileSystem: SimulatedFileSystem): Promise<LsmEngine> {
-  return LsmEngine.open({ directory: DIRECTORY, fileSystem });
+  return LsmEngine.open({ directory: DIRECTORY, fileSystem, statsLogIntervalMs: 0 });
+}
+
+/** Opens an engine whose tiny memtables flush and compact every few writes. */
+function openSmall(fileSystem: SimulatedFileSystem): Promise<LsmEngine> {
+  return LsmEngine.open({
+    directory: DIRECTORY,
+    fileSystem,
+    statsLogIntervalMs: 0,
+    memtableSizeBytes: 2048,
+    compaction: { minThreshold: 3 },
+  });
 }
 
 async function collect(iterator: AsyncIterableIterator<Entry>): Promise<string[]> {
@@ -206,35 +223,33 @@ Deno.test("engine keeps acknowledged writes across a crash mid-write", async () 
   const seed = Number(Deno.env.get("STRATA_SEED") ?? 1);
   for (let round = 0; round < 40; round++) {
     const random = mulberry32(seed * 1000 + round);
-    const fileSystem = new SimulatedFileSystem();
-    const engine = await openOn(fileSystem);
+    let fileSystem = new SimulatedFileSystem();
+    const engine = await openSmall(fileSystem);
     const acknowledged = new Map<string, string>();
     const writes: Promise<void>[] = [];
-    const crashAfter = 1 + Math.floor(random() * 60);
-    for (let batch = 0; batch < 80; batch++) {
+    const crashAfter = 1 + Math.floor(random() * 150);
+    for (let batch = 0; batch < 200; batch++) {
       const operations: WriteOperation[] = [0, 1, 2].map((part) => ({
         kind: "put",
         key: text(`b${batch}-${part}`),
-        value: text(`v${batch}`),
+        value: text(`v${batch}`.padEnd(40, "-")),
       }));
-      writes.push(
-        engine.write(operations).then(
-          () =>
-            operations.forEach((operation) =>
-              acknowledged.set(decoder.decode(operation.key), `v${batch}`)
-            ),
-          () => {},
-        ),
-      );
+      const acknowledge = () => {
+        for (const operation of operations) {
+          acknowledged.set(decoder.decode(operation.key), `v${batch}`.padEnd(40, "-"));
+        }
+      };
+      writes.push(engine.write(operations).then(acknowledge, () => {}));
+      if (batch % 10 === 9) await writes[writes.length - 1];
       if (batch === crashAfter) {
         await writes[Math.floor(random() * writes.length)];
-        fileSystem.crash(random);
+        fileSystem = fileSystem.crash(random);
       }
     }
     await Promise.all(writes);
     await engine.close().catch(() => {});
 
-    const recovered = await openOn(fileSystem);
+    const recovered = await openSmall(fileSystem);
     const present = new Map<string, string>();
     for await (const entry of recovered.scan()) {
       present.set(decoder.decode(entry.key), decoder.decode(entry.value));
@@ -242,7 +257,7 @@ Deno.test("engine keeps acknowledged writes across a crash mid-write", async () 
     for (const [key, value] of acknowledged) {
       assert.equal(present.get(key), value, `seed ${seed} round ${round}: lost ${key}`);
     }
-    for (let batch = 0; batch < 80; batch++) {
+    for (let batch = 0; batch < 200; batch++) {
       const parts = [0, 1, 2].filter((part) => present.has(`b${batch}-${part}`)).length;
       assert.ok(
         parts === 0 || parts === 3,
@@ -270,14 +285,17 @@ type ModelCommand =
   | { type: "get"; key: Uint8Array }
   | { type: "scan"; start?: Uint8Array; end?: Uint8Array; reverse: boolean }
   | { type: "reopen" }
-  | { type: "crash" };
+  | { type: "crash"; tearSeed: number }
+  | { type: "settle" }
+  | { type: "takeSnapshot" }
+  | { type: "checkSnapshot"; reverse: boolean };
 
 const keyArbitrary = fc.uint8Array({ minLength: 1, maxLength: 3, max: 3 });
 const operationArbitrary: fc.Arbitrary<WriteOperation> = fc.oneof(
   fc.record({
     kind: fc.constant("put" as const),
     key: keyArbitrary,
-    value: fc.uint8Array({ maxLength: 8 }),
+    value: fc.uint8Array({ maxLength: 300 }),
   }),
   fc.record({ kind: fc.constant("delete" as const), key: keyArbitrary }),
 );
@@ -300,7 +318,16 @@ const commandArbitrary: fc.Arbitrary<ModelCommand> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ type: "reopen" as const }) },
-  { weight: 1, arbitrary: fc.constant({ type: "crash" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("crash" as const), tearSeed: fc.nat() }),
+  },
+  { weight: 1, arbitrary: fc.constant({ type: "settle" as const }) },
+  { weight: 1, arbitrary: fc.constant({ type: "takeSnapshot" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("checkSnapshot" as const), reverse: fc.boolean() }),
+  },
 );
 
 function modelScan(model: Map<string, Uint8Array>, command: ModelCommand & { type: "scan" }) {
@@ -317,29 +344,48 @@ function modelScan(model: Map<string, Uint8Array>, command: ModelCommand & { typ
 
 Deno.test("engine matches a Map model with reopen and crash", async () => {
   const seedText = Deno.env.get("STRATA_SEED");
+  const backgroundTotals = { flushes: 0, compactions: 0 };
   await fc.assert(
-    fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 40 }), async (commands) => {
-      const fileSystem = new SimulatedFileSystem();
-      let engine = await openOn(fileSystem);
-      const model = new Map<string, Uint8Array>();
-      try {
-        for (const command of commands) {
-          engine = await applyCommand(engine, fileSystem, model, command);
+    fc.asyncProperty(
+      fc.array(commandArbitrary, { minLength: 20, maxLength: 80 }),
+      async (commands) => {
+        const state = {
+          fileSystem: new SimulatedFileSystem(),
+          engine: undefined as unknown as LsmEngine,
+        };
+        state.engine = await openSmall(state.fileSystem);
+        const model = new Map<string, Uint8Array>();
+        try {
+          for (const command of commands) {
+            await applyCommand(state, model, command);
+            backgroundTotals.flushes += state.engine.stats().flushes ?? 0;
+            backgroundTotals.compactions += state.engine.stats().compactions ?? 0;
+          }
+        } finally {
+          await state.engine.close().catch(() => {});
         }
-      } finally {
-        await engine.close().catch(() => {});
-      }
-    }),
+      },
+    ),
     { numRuns: 200, seed: seedText === undefined ? undefined : Number(seedText) },
   );
+  assert.ok(backgroundTotals.flushes > 0, "the model runs never flushed a memtable");
+  assert.ok(backgroundTotals.compactions > 0, "the model runs never compacted");
 });
 
+/** What the model test carries between commands. */
+interface ModelState {
+  engine: LsmEngine;
+  fileSystem: SimulatedFileSystem;
+  /** A snapshot taken by "takeSnapshot" and a copy of the model at that moment. */
+  saved?: { snapshot: Snapshot; model: Map<string, Uint8Array> };
+}
+
 async function applyCommand(
-  engine: LsmEngine,
-  fileSystem: SimulatedFileSystem,
+  state: ModelState,
   model: Map<string, Uint8Array>,
   command: ModelCommand,
-): Promise<LsmEngine> {
+): Promise<void> {
+  const engine = state.engine;
   switch (command.type) {
     case "write":
       await engine.write(command.operations);
@@ -347,22 +393,49 @@ async function applyCommand(
         if (operation.kind === "put") model.set(operation.key.join(","), operation.value);
         else model.delete(operation.key.join(","));
       }
-      return engine;
+      return;
     case "get":
       assert.deepEqual(await engine.get(command.key), model.get(command.key.join(",")));
-      return engine;
+      return;
     case "scan": {
       const actual: Entry[] = [];
       for await (const entry of engine.scan(command)) actual.push(entry);
       assert.deepEqual(actual, modelScan(model, command));
-      return engine;
+      return;
     }
+    case "takeSnapshot":
+      state.saved?.snapshot.release();
+      state.saved = { snapshot: engine.snapshot(), model: new Map(model) };
+      return;
+    case "checkSnapshot": {
+      if (!state.saved) return;
+      const { snapshot, model: savedModel } = state.saved;
+      const scanCommand = { type: "scan" as const, reverse: command.reverse };
+      const actual: Entry[] = [];
+      for await (const entry of engine.scan({ snapshot, reverse: command.reverse })) {
+        actual.push(entry);
+      }
+      assert.deepEqual(actual, modelScan(savedModel, scanCommand));
+      for (const [key, value] of savedModel) {
+        const userKey = Uint8Array.from(key.split(",").map(Number));
+        assert.deepEqual(await engine.get(userKey, snapshot), value);
+      }
+      return;
+    }
+    case "settle":
+      await engine.waitForBackgroundWork();
+      assert.equal(engine.stats().poisoned, 0);
+      return;
     case "reopen":
+      state.saved = undefined;
       await engine.close();
-      return await openOn(fileSystem);
+      state.engine = await openSmall(state.fileSystem);
+      return;
     case "crash":
-      fileSystem.crash();
+      state.saved = undefined;
+      state.fileSystem = state.fileSystem.crash(mulberry32(command.tearSeed));
       await engine.close().catch(() => {});
-      return await openOn(fileSystem);
+      state.engine = await openSmall(state.fileSystem);
+      return;
   }
 }

@@ -73,31 +73,35 @@ export class Memtable {
   }
 
   /**
-   * Iterates every version in internal-key order from the first version of `startUserKey` (or the
-   * beginning), or in reverse internal-key order from the last version below `endUserKey` (or the
-   * end) when `reverse` is set. Safe to interleave with inserts (see the module documentation).
+   * Iterates every version with a user key in [start, end) in internal-key order, or in exactly
+   * the reverse order when `reverse` is set. Safe to interleave with inserts (see the module
+   * documentation).
    */
   *entries(
-    options: { startUserKey?: Uint8Array; endUserKey?: Uint8Array; reverse?: boolean } = {},
-  ) {
-    let chunk: InternalEntry[];
-    let last: InternalEntry | undefined;
+    options: { start?: Uint8Array; end?: Uint8Array; reverse?: boolean } = {},
+  ): Generator<InternalEntry> {
+    const { start, end } = options;
     if (!options.reverse) {
-      const start = options.startUserKey ? probe(options.startUserKey, MAX_SEQUENCE) : undefined;
-      chunk = this.#collect(this.#tree.entries(start), undefined);
+      let chunk = this.#collect(this.#tree.entries(start && probe(start, MAX_SEQUENCE)));
       while (chunk.length > 0) {
-        yield* chunk;
-        last = chunk[chunk.length - 1]!;
+        for (const entry of chunk) {
+          if (end !== undefined && compareKeys(entry.userKey, end) >= 0) return;
+          yield entry;
+        }
+        const last = chunk[chunk.length - 1]!;
         chunk = this.#collect(this.#tree.entries(last), last);
       }
       return;
     }
-    // This probe sorts before every version of endUserKey, and skipHighest excludes the probe.
-    const end = options.endUserKey ? probe(options.endUserKey, MAX_SEQUENCE) : undefined;
-    chunk = this.#collect(this.#tree.entriesReversed(end, undefined, true), end);
+    // This probe sorts before every version of `end`, and skipHighest excludes the probe itself.
+    const high = end && probe(end, MAX_SEQUENCE);
+    let chunk = this.#collect(this.#tree.entriesReversed(high, undefined, true), high);
     while (chunk.length > 0) {
-      yield* chunk;
-      last = chunk[chunk.length - 1]!;
+      for (const entry of chunk) {
+        if (start !== undefined && compareKeys(entry.userKey, start) < 0) return;
+        yield entry;
+      }
+      const last = chunk[chunk.length - 1]!;
       chunk = this.#collect(this.#tree.entriesReversed(last, undefined, true), last);
     }
   }

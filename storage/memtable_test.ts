@@ -67,10 +67,12 @@ Deno.test("memtable iterates in internal order both ways", () => {
     [...memtable.entries({ reverse: true })].map((entry) => entry.sequence),
     sorted.map((e) => e.sequence).reverse(),
   );
-  const fromTen = [...memtable.entries({ startUserKey: key(10) })];
+  const fromTen = [...memtable.entries({ start: key(10), end: key(11) })];
   assert.deepEqual(fromTen[0]?.userKey, key(10, 0));
-  const belowTen = [...memtable.entries({ endUserKey: key(10), reverse: true })];
+  assert.deepEqual(fromTen[fromTen.length - 1]?.userKey, key(10, 2));
+  const belowTen = [...memtable.entries({ start: key(9, 1), end: key(10), reverse: true })];
   assert.deepEqual(belowTen[0]?.userKey, key(9, 2));
+  assert.deepEqual(belowTen[belowTen.length - 1]?.userKey, key(9, 1));
 });
 
 Deno.test("memtable cursor survives inserts between chunks", () => {

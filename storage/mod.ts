@@ -4,39 +4,42 @@
  * @example
  * ```ts
  * import { openEngine } from "./mod.ts";
- * const engine = await openEngine({ directory: "./data/storage" });
+ * const directory = await Deno.makeTempDir();
+ * const engine = await openEngine({ directory });
  * await engine.write([{ kind: "put", key: new Uint8Array([1]), value: new Uint8Array([2]) }]);
  * await engine.close();
+ * await Deno.remove(directory, { recursive: true });
  * ```
  *
  * @module
  */
 
-import type { Logger } from "../util/logger.ts";
 import { DenoFileSystem } from "./deno_file_system.ts";
 import type { FileSystem } from "./file_system.ts";
-import { type Engine, LsmEngine, type WalSyncMode } from "./lsm_engine.ts";
+import { type Engine, type EngineOptions, LsmEngine } from "./lsm_engine.ts";
 
-export type { Engine, WalSyncMode } from "./lsm_engine.ts";
+export type { CompactionSettings, Engine, EngineOptions, WalSyncMode } from "./lsm_engine.ts";
 export * from "./engine.ts";
 
-/** Options of {@linkcode openEngine}. */
-export interface OpenEngineOptions {
-  /** Directory holding the engine's files; created if missing. */
-  directory: string;
+/** Options of {@linkcode openEngine}: those of the engine, with the file system optional. */
+export interface OpenEngineOptions extends Omit<EngineOptions, "fileSystem"> {
   /** File system to use; the local disk when absent. */
   fileSystem?: FileSystem;
-  logger?: Logger;
-  /** When writes are acknowledged relative to the WAL fsync; "always" when absent. */
-  walSync?: WalSyncMode;
 }
 
 /** Opens the storage engine in `options.directory`, recovering whatever it holds. */
 export function openEngine(options: OpenEngineOptions): Promise<Engine> {
-  return LsmEngine.open({
-    directory: options.directory,
-    fileSystem: options.fileSystem ?? new DenoFileSystem(),
-    logger: options.logger,
-    walSync: options.walSync,
-  });
+  return LsmEngine.open({ ...options, fileSystem: options.fileSystem ?? new DenoFileSystem() });
+}
+
+/**
+ * Parses a `--wal-sync` value: `always`, or `batch-ms N` / `batch-ms=N` with N milliseconds
+ * between syncs. Returns undefined for anything else.
+ */
+export function parseWalSyncMode(text: string): EngineOptions["walSync"] | undefined {
+  if (text === "always") return { mode: "always" };
+  const match = /^batch-ms[ =](\d+)$/.exec(text.trim());
+  if (!match) return undefined;
+  const intervalMs = Number(match[1]);
+  return intervalMs > 0 ? { mode: "batch", intervalMs } : undefined;
 }

@@ -20,6 +20,7 @@ export class WalWriter {
   readonly #file: WritableFile;
   #tail: Promise<unknown> = Promise.resolve();
   #broken?: StorageError;
+  #closed = false;
   #unsyncedBytes = 0;
 
   private constructor(path: string, file: WritableFile) {
@@ -70,9 +71,13 @@ export class WalWriter {
     });
   }
 
-  /** Makes every appended record durable. A failure breaks the writer for good. */
+  /**
+   * Makes every appended record durable. A failure breaks the writer for good. After `close`
+   * (which syncs) it does nothing, so a periodic sync may race a segment rotation safely.
+   */
   sync(): Promise<void> {
     return this.#serialise(async () => {
+      if (this.#closed) return;
       try {
         await this.#file.sync();
         this.#unsyncedBytes = 0;
@@ -82,18 +87,20 @@ export class WalWriter {
     });
   }
 
-  /** Syncs pending bytes and closes the file. */
+  /** Syncs pending bytes (unless the writer is broken) and closes the file. */
   close(): Promise<void> {
     return this.#serialise(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
       try {
-        if (this.#unsyncedBytes > 0) await this.#file.sync();
+        if (this.#unsyncedBytes > 0 && !this.#broken) await this.#file.sync();
         this.#unsyncedBytes = 0;
       } catch (error) {
         throw this.#break(`sync of WAL segment ${this.path} failed`, error);
       } finally {
         await this.#file.close();
       }
-    });
+    }, true);
   }
 
   async #undoAppend(startBytes: number, error: unknown): Promise<never> {
@@ -118,9 +125,9 @@ export class WalWriter {
     return this.#broken;
   }
 
-  #serialise<T>(operation: () => Promise<T>): Promise<T> {
+  #serialise<T>(operation: () => Promise<T>, allowBroken = false): Promise<T> {
     const result = this.#tail.then(() => {
-      if (this.#broken) throw this.#broken;
+      if (this.#broken && !allowBroken) throw this.#broken;
       return operation();
     });
     this.#tail = result.catch(() => {});

@@ -10,7 +10,9 @@
  *   a crash reverts the directory to its last synced entries. Directories themselves are durable
  *   as soon as they are made (a simplification: the engine syncs the parent after `makeDirectory`
  *   only on first open).
- * - After a crash every handle opened before it fails, like the handles of a killed process.
+ * - {@linkcode SimulatedFileSystem.crash} returns the disk as it is after the restart. The crashed
+ *   instance and every handle opened before the crash fail from then on, like a killed process,
+ *   so a background task of the crashed engine cannot touch the restarted disk.
  * - `capacityBytes` makes appends past it write what fits and then fail with a "no-space"
  *   `StorageError`; {@linkcode SimulatedFileSystem.failSyncs} makes syncs fail.
  *
@@ -79,6 +81,7 @@ export class SimulatedFileSystem implements FileSystem {
   capacityBytes?: number;
   /** Count of file and directory syncs, for tests of group commit. */
   syncCount = 0;
+  #crashed = false;
 
   /** Makes every later file or directory sync whose path matches `pattern` fail. */
   failSyncs(pattern: RegExp | undefined): void {
@@ -93,10 +96,12 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   /**
-   * Simulates a power failure: keeps only durable state, tearing unsynced appends at random
-   * lengths when `random` is given (returns numbers in [0, 1)). Every open handle becomes dead.
+   * Simulates a power failure and restart: returns a new instance holding only durable state,
+   * with unsynced appends torn at random lengths when `random` is given (it returns numbers in
+   * [0, 1)). This instance and every handle opened on it fail from then on.
    */
-  crash(random?: () => number): void {
+  crash(random?: () => number): SimulatedFileSystem {
+    this.#checkAlive();
     const survivors = new Map<string, Inode>();
     for (const [path, inode] of this.#durable) {
       let bytes = inode.durableContents();
@@ -109,8 +114,18 @@ export class SimulatedFileSystem implements FileSystem {
     }
     for (const inode of this.#current.values()) inode.dead = true;
     for (const inode of this.#durable.values()) inode.dead = true;
-    this.#current = survivors;
-    this.#durable = new Map(survivors);
+    this.#crashed = true;
+
+    const restarted = new SimulatedFileSystem();
+    restarted.#current = survivors;
+    restarted.#durable = new Map(survivors);
+    restarted.#directories = new Set(this.#directories);
+    restarted.capacityBytes = this.capacityBytes;
+    return restarted;
+  }
+
+  #checkAlive(): void {
+    if (this.#crashed) throw new Deno.errors.BadResource("simulated disk was lost in a crash");
   }
 
   /** XORs the byte at `offset` of `path` with `mask`, on disk (synced or not). */
@@ -144,6 +159,7 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async openWritable(path: string, options: { truncate?: boolean } = {}): Promise<WritableFile> {
+    this.#checkAlive();
     this.#requireDirectory(path);
     let inode = this.#current.get(path);
     if (!inode) {
@@ -197,6 +213,7 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async openReadable(path: string): Promise<RandomAccessFile> {
+    this.#checkAlive();
     const inode = this.#current.get(path);
     if (!inode) throw notFound(path);
     const sizeBytes = inode.sizeBytes;
@@ -218,11 +235,13 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async readFile(path: string): Promise<Uint8Array> {
+    this.#checkAlive();
     return this.contentsOf(path);
   }
 
   // deno-lint-ignore require-await
   async truncate(path: string, sizeBytes: number): Promise<void> {
+    this.#checkAlive();
     const inode = this.#current.get(path);
     if (!inode) throw notFound(path);
     this.#checkSync(path);
@@ -233,6 +252,7 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async rename(from: string, to: string): Promise<void> {
+    this.#checkAlive();
     const inode = this.#current.get(from);
     if (!inode) throw notFound(from);
     this.#requireDirectory(to);
@@ -242,11 +262,13 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async remove(path: string): Promise<void> {
+    this.#checkAlive();
     if (!this.#current.delete(path)) throw notFound(path);
   }
 
   // deno-lint-ignore require-await
   async list(directory: string): Promise<string[]> {
+    this.#checkAlive();
     if (!this.#directories.has(directory)) throw notFound(directory);
     const names: string[] = [];
     for (const path of this.#current.keys()) {
@@ -262,11 +284,13 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async exists(path: string): Promise<boolean> {
+    this.#checkAlive();
     return this.#current.has(path) || this.#directories.has(path);
   }
 
   // deno-lint-ignore require-await
   async makeDirectory(path: string): Promise<void> {
+    this.#checkAlive();
     for (let directory = path; !this.#directories.has(directory); directory = parentOf(directory)) {
       this.#directories.add(directory);
     }
@@ -274,6 +298,7 @@ export class SimulatedFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async syncDirectory(directory: string): Promise<void> {
+    this.#checkAlive();
     if (!this.#directories.has(directory)) throw notFound(directory);
     this.#checkSync(directory);
     for (const path of [...this.#durable.keys(), ...this.#current.keys()]) {

@@ -18,9 +18,10 @@ Deno.test("simulated crash drops unsynced bytes", async () => {
   await file.sync();
   await fileSystem.syncDirectory("/db");
   await file.append(data(3, 4));
-  fileSystem.crash();
-  assert.deepEqual(await fileSystem.readFile("/db/a"), data(1, 2));
+  const restarted = fileSystem.crash();
+  assert.deepEqual(await restarted.readFile("/db/a"), data(1, 2));
   await assert.rejects(() => file.append(data(5)), /died in a crash/);
+  await assert.rejects(() => fileSystem.readFile("/db/a"), /lost in a crash/);
 });
 
 Deno.test("simulated crash drops unsynced creation", async () => {
@@ -29,8 +30,8 @@ Deno.test("simulated crash drops unsynced creation", async () => {
   const file = await fileSystem.openWritable("/db/a");
   await file.append(data(1));
   await file.sync();
-  fileSystem.crash();
-  assert.equal(await fileSystem.exists("/db/a"), false);
+  const restarted = fileSystem.crash();
+  assert.equal(await restarted.exists("/db/a"), false);
 });
 
 Deno.test("simulated crash reverts unsynced rename and removal", async () => {
@@ -45,8 +46,8 @@ Deno.test("simulated crash reverts unsynced rename and removal", async () => {
   await fileSystem.rename("/db/a", "/db/c");
   await fileSystem.remove("/db/b");
   assert.deepEqual((await fileSystem.list("/db")).sort(), ["c"]);
-  fileSystem.crash();
-  assert.deepEqual((await fileSystem.list("/db")).sort(), ["a", "b"]);
+  const restarted = fileSystem.crash();
+  assert.deepEqual((await restarted.list("/db")).sort(), ["a", "b"]);
 });
 
 Deno.test("simulated crash tears unsynced bytes to a prefix", async () => {
@@ -57,8 +58,8 @@ Deno.test("simulated crash tears unsynced bytes to a prefix", async () => {
   await file.sync();
   await fileSystem.syncDirectory("/db");
   await file.append(data(2, 3, 4, 5));
-  fileSystem.crash(() => 0.5);
-  assert.deepEqual(await fileSystem.readFile("/db/a"), data(1, 2, 3));
+  const restarted = fileSystem.crash(() => 0.5);
+  assert.deepEqual(await restarted.readFile("/db/a"), data(1, 2, 3));
 });
 
 Deno.test("simulated disk fails appends past capacity", async () => {
