@@ -301,7 +301,11 @@ const EVALUATION_CASES: EvaluationCase[] = [
     placeholders: { values: { ":v": s("x") } },
     expected: true,
   },
-  { expression: "doc.entries[0].v = :v", placeholders: { values: { ":v": n("1") } }, expected: true },
+  {
+    expression: "doc.entries[0].v = :v",
+    placeholders: { values: { ":v": n("1") } },
+    expected: true,
+  },
   { expression: "parts[1] = :v", placeholders: { values: { ":v": n("3") } }, expected: true },
   { expression: "parts[1].x = :v", placeholders: { values: { ":v": n("3") } }, expected: false },
   { expression: "doc[0] <> :v", placeholders: { values: { ":v": n("3") } }, expected: true },
