@@ -17,7 +17,7 @@
 
 import { compareKeys, type Entry } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry } from "./internal_key.ts";
-import { assert } from "../util/assert.ts";
+import { assert, AssertionError } from "../util/assert.ts";
 
 /** A sorted stream of versions: an SSTable scan (async) or a memtable iterator (sync). */
 export type EntrySource = AsyncIterable<InternalEntry> | Iterable<InternalEntry>;
@@ -133,9 +133,9 @@ async function advance(
   const result = await iterator.next();
   if (result.done) return undefined;
   const entry = result.value;
-  if (previous !== undefined) {
-    assert(
-      direction * compareInternal(previous, entry) < 0,
+  // The message is built only on failure: this runs once per entry.
+  if (previous !== undefined && direction * compareInternal(previous, entry) >= 0) {
+    throw new AssertionError(
       `merge source ${sourceIndex} is out of order at sequence ${entry.sequence}`,
     );
   }

@@ -10,14 +10,14 @@
  * @module
  */
 
-import { compareInternal, EntryKind, type InternalEntry } from "./internal_key.ts";
-import { ByteReader, corruption, type DecodeLocation, pushVarint } from "./sstable_format.ts";
+import { EntryKind, type InternalEntry } from "./internal_key.ts";
+import { ByteWriter, corruption, type DecodeLocation, MAX_VARINT_BYTES } from "./sstable_format.ts";
 import { assert } from "../util/assert.ts";
 
 /** Accumulates the entries of one data block. */
 export class DataBlockBuilder {
   readonly #restartInterval: number;
-  #output: number[] = [];
+  readonly #output = new ByteWriter(16 * 1024);
   #restarts: number[] = [];
   #entriesSinceRestart = 0;
   #previousKey: Uint8Array = new Uint8Array(0);
@@ -42,7 +42,10 @@ export class DataBlockBuilder {
     return this.#output.length + 4 * (this.#restarts.length + 1);
   }
 
-  /** Appends an entry; the caller guarantees `compareInternal` order. */
+  /**
+   * Appends an entry; the caller guarantees `compareInternal` order. The builder keeps a
+   * reference to `entry.userKey` until the next call, so it must not change in between.
+   */
   add(entry: InternalEntry): void {
     let shared = 0;
     if (this.#entriesSinceRestart === this.#restartInterval || this.#entryCount === 0) {
@@ -52,13 +55,13 @@ export class DataBlockBuilder {
       shared = sharedPrefixLength(this.#previousKey, entry.userKey);
     }
     const output = this.#output;
-    pushVarint(output, shared);
-    pushVarint(output, entry.userKey.length - shared);
-    pushVarint(output, entry.value.length);
-    output.push(entry.kind);
-    pushVarint(output, entry.sequence);
-    for (let i = shared; i < entry.userKey.length; i++) output.push(entry.userKey[i]!);
-    for (let i = 0; i < entry.value.length; i++) output.push(entry.value[i]!);
+    output.varint(shared);
+    output.varint(entry.userKey.length - shared);
+    output.varint(entry.value.length);
+    output.byte(entry.kind);
+    output.varint(entry.sequence);
+    output.bytes(entry.userKey, shared);
+    output.bytes(entry.value);
     this.#previousKey = entry.userKey;
     this.#entriesSinceRestart++;
     this.#entryCount++;
@@ -67,13 +70,9 @@ export class DataBlockBuilder {
   /** Returns the block contents and resets the builder for the next block. */
   finish(): Uint8Array {
     assert(this.#entryCount > 0, "a data block holds at least one entry");
-    const bodyLength = this.#output.length;
-    const bytes = new Uint8Array(bodyLength + 4 * (this.#restarts.length + 1));
-    bytes.set(this.#output, 0);
-    const view = new DataView(bytes.buffer);
-    this.#restarts.forEach((offset, i) => view.setUint32(bodyLength + 4 * i, offset, true));
-    view.setUint32(bytes.length - 4, this.#restarts.length, true);
-    this.#output = [];
+    for (const offset of this.#restarts) this.#output.uint32(offset);
+    this.#output.uint32(this.#restarts.length);
+    const bytes = this.#output.take();
     this.#restarts = [];
     this.#entriesSinceRestart = 0;
     this.#previousKey = new Uint8Array(0);
@@ -120,11 +119,33 @@ export class DataBlock {
     this.restartOffsets = restarts;
   }
 
-  /** Decodes every entry, in block order. Keys and values are fresh copies. */
+  /**
+   * Decodes every entry, in block order. Keys and values are views of one private copy of the
+   * block made for this call, so callers may keep or mutate them without touching the cache.
+   */
   entries(): InternalEntry[] {
     const cursor = new EntryCursor(this, 0);
     const result: InternalEntry[] = [];
-    while (!cursor.atEnd()) result.push(cursor.next(true));
+    const copy = this.contents.slice(0, this.entriesEndOffset);
+    let keys = new Uint8Array(Math.min(this.entriesEndOffset, 4096));
+    let keysUsed = 0;
+    while (!cursor.atEnd()) {
+      cursor.next();
+      // Keys are rebuilt from shared prefixes, so they are packed into their own buffer.
+      const keyLength = cursor.keyLength;
+      if (keysUsed + keyLength > keys.length) {
+        keys = new Uint8Array(Math.max(keyLength, 4096));
+        keysUsed = 0;
+      }
+      const userKey = cursor.copyKeyInto(keys, keysUsed);
+      keysUsed += keyLength;
+      result.push({
+        userKey,
+        sequence: cursor.sequence,
+        kind: cursor.kind,
+        value: copy.subarray(cursor.valueStart, cursor.valueStart + cursor.valueLength),
+      });
+    }
     return result;
   }
 
@@ -133,64 +154,172 @@ export class DataBlock {
    * order, or undefined when every entry of the block is before it.
    */
   seek(userKey: Uint8Array, sequence: number): InternalEntry | undefined {
-    const target = { userKey, sequence };
-    // Binary search for the last restart point whose key is before the target.
+    // Binary search for the last restart point whose key is before the target. Restart entries
+    // store their whole key, so each probe decodes one entry.
+    const cursor = new EntryCursor(this, 0);
     let low = 0;
     let high = this.restartOffsets.length - 1;
     while (low < high) {
       const middle = (low + high + 1) >>> 1;
-      const entry = new EntryCursor(this, this.restartOffsets[middle]!).next(false);
-      if (compareInternal(entry, target) < 0) low = middle;
+      cursor.moveToRestart(this.restartOffsets[middle]!);
+      cursor.next();
+      if (cursor.compareTo(userKey, sequence) < 0) low = middle;
       else high = middle - 1;
     }
-    const cursor = new EntryCursor(this, this.restartOffsets[low]!);
+    cursor.moveToRestart(this.restartOffsets[low]!);
     while (!cursor.atEnd()) {
-      const entry = cursor.next(false);
-      if (compareInternal(entry, target) >= 0) {
-        return { ...entry, userKey: entry.userKey.slice(), value: entry.value.slice() };
-      }
+      cursor.next();
+      if (cursor.compareTo(userKey, sequence) >= 0) return cursor.entry();
     }
     return undefined;
   }
 }
 
-/** Sequential decoder over a block's entries, rebuilding prefix-compressed keys. */
+/**
+ * Key buffer shared by all cursors, so a lookup allocates no buffer of its own. Sharing is safe
+ * because a cursor lives only inside one synchronous `seek` or `entries` call.
+ */
+let scratchKey = new Uint8Array(256);
+
+/**
+ * Sequential decoder over a block's entries. The current key is rebuilt in a reusable buffer,
+ * so stepping over entries allocates nothing until {@linkcode EntryCursor.entry} copies one out.
+ */
 class EntryCursor {
   readonly #block: DataBlock;
-  readonly #reader: ByteReader;
-  #previousKey: Uint8Array = new Uint8Array(0);
+  readonly #bytes: Uint8Array;
+  readonly #end: number;
+  #position: number;
+  #key = scratchKey;
+  #keyLength = 0;
+  #sequence = 0;
+  #kind: EntryKind = EntryKind.Put;
+  #valueStart = 0;
+  #valueLength = 0;
 
   constructor(block: DataBlock, offset: number) {
     this.#block = block;
-    const entryArea = block.contents.subarray(0, block.entriesEndOffset);
-    this.#reader = new ByteReader(entryArea, block.location, offset);
+    this.#bytes = block.contents;
+    this.#end = block.entriesEndOffset;
+    this.#position = offset;
+  }
+
+  /** Moves to the entry at a restart offset, which stores its whole key. */
+  moveToRestart(offset: number): void {
+    this.#position = offset;
+    this.#keyLength = 0;
   }
 
   atEnd(): boolean {
-    return this.#reader.position >= this.#block.entriesEndOffset;
+    return this.#position >= this.#end;
   }
 
-  /** Decodes the next entry; with `copy` false the value is a view of the block. */
-  next(copy: boolean): InternalEntry {
-    const reader = this.#reader;
-    const start = reader.position;
-    const shared = reader.varint("shared key length");
-    const unshared = reader.varint("unshared key length");
-    const valueLength = reader.varint("value length");
-    const kind = reader.byte("entry kind");
+  /** Decodes the next entry into the cursor's fields. */
+  next(): void {
+    const start = this.#position;
+    const shared = this.#varint("shared key length");
+    const unshared = this.#varint("unshared key length");
+    const valueLength = this.#varint("value length");
+    if (this.#position >= this.#end) this.#fail(this.#position, "truncated entry kind");
+    const kind = this.#bytes[this.#position++]!;
     if (kind !== EntryKind.Put && kind !== EntryKind.Delete) {
-      corruption(this.#block.location, reader.position - 1, `unknown entry kind ${kind}`);
+      this.#fail(this.#position - 1, `unknown entry kind ${kind}`);
     }
-    const sequence = reader.varint("sequence");
-    if (shared > this.#previousKey.length) {
-      corruption(this.#block.location, start, "shared key length exceeds the previous key");
+    const sequence = this.#varint("sequence");
+    if (shared > this.#keyLength) this.#fail(start, "shared key length exceeds the previous key");
+    const keyEnd = this.#position + unshared;
+    const valueEnd = keyEnd + valueLength;
+    if (valueEnd > this.#end) this.#fail(this.#position, "entry runs past the block");
+
+    const keyLength = shared + unshared;
+    if (keyLength > this.#key.length) {
+      const grown = new Uint8Array(Math.max(keyLength, this.#key.length * 2));
+      grown.set(this.#key.subarray(0, shared));
+      this.#key = grown;
+      scratchKey = grown;
     }
-    const suffix = reader.view(unshared, "key");
-    const userKey = new Uint8Array(shared + unshared);
-    userKey.set(this.#previousKey.subarray(0, shared), 0);
-    userKey.set(suffix, shared);
-    const valueView = reader.view(valueLength, "value");
-    this.#previousKey = userKey;
-    return { userKey, sequence, kind, value: copy ? valueView.slice() : valueView };
+    this.#key.set(this.#bytes.subarray(this.#position, keyEnd), shared);
+    this.#keyLength = keyLength;
+    this.#sequence = sequence;
+    this.#kind = kind as EntryKind;
+    this.#valueStart = keyEnd;
+    this.#valueLength = valueLength;
+    this.#position = valueEnd;
+  }
+
+  get keyLength(): number {
+    return this.#keyLength;
+  }
+
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  get kind(): EntryKind {
+    return this.#kind;
+  }
+
+  /** Offset of the current value in the block contents. */
+  get valueStart(): number {
+    return this.#valueStart;
+  }
+
+  get valueLength(): number {
+    return this.#valueLength;
+  }
+
+  /** Copies the current key into `target` at `offset` and returns a view of the copy. */
+  copyKeyInto(target: Uint8Array, offset: number): Uint8Array {
+    const view = target.subarray(offset, offset + this.#keyLength);
+    view.set(this.#key.subarray(0, this.#keyLength));
+    return view;
+  }
+
+  /** Compares the current entry with (`userKey`, `sequence`) like `compareInternal`. */
+  compareTo(userKey: Uint8Array, sequence: number): number {
+    const key = this.#key;
+    const keyLength = this.#keyLength;
+    const length = Math.min(keyLength, userKey.length);
+    for (let i = 0; i < length; i++) {
+      const difference = key[i]! - userKey[i]!;
+      if (difference !== 0) return difference;
+    }
+    if (keyLength !== userKey.length) return keyLength - userKey.length;
+    return sequence - this.#sequence;
+  }
+
+  /** Returns the current entry with its key and value copied out of the block. */
+  entry(): InternalEntry {
+    return {
+      userKey: this.#key.slice(0, this.#keyLength),
+      sequence: this.#sequence,
+      kind: this.#kind,
+      value: this.#bytes.slice(this.#valueStart, this.#valueStart + this.#valueLength),
+    };
+  }
+
+  /** Reads a varint inside the entry area; same rules as `ByteReader.varint`, without allocating. */
+  #varint(what: string): number {
+    const bytes = this.#bytes;
+    const start = this.#position;
+    const limit = Math.min(this.#end, start + MAX_VARINT_BYTES);
+    let value = 0;
+    let scale = 1;
+    for (let position = start; position < limit; position++) {
+      const byte = bytes[position]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(value)) this.#fail(start, `${what} exceeds 2^53`);
+        this.#position = position + 1;
+        return value;
+      }
+      scale *= 0x80;
+    }
+    const tooLong = limit === start + MAX_VARINT_BYTES;
+    return this.#fail(start, tooLong ? `${what} varint is too long` : `truncated ${what}`);
+  }
+
+  #fail(offset: number, what: string): never {
+    return corruption(this.#block.location, offset, what);
   }
 }

@@ -16,7 +16,7 @@
 
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
 import { StorageError } from "./engine.ts";
-import { assert } from "../util/assert.ts";
+import { assert, AssertionError } from "../util/assert.ts";
 
 /** The xxhash functions (XXH32 and XXH64) used for checksums and bloom filter hashing. */
 export type Hasher = XXHashAPI;
@@ -166,6 +166,74 @@ export function pushVarint(output: number[], value: number): void {
     value = Math.floor(value / 0x80);
   }
   output.push(value);
+}
+
+/** Growable byte buffer for encoders; avoids a JavaScript array of numbers per byte. */
+export class ByteWriter {
+  #bytes: Uint8Array;
+  #length = 0;
+
+  constructor(initialCapacityBytes = 1024) {
+    this.#bytes = new Uint8Array(initialCapacityBytes);
+  }
+
+  /** Bytes written since the last reset. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends `value` as an unsigned LEB128 varint, like {@linkcode pushVarint}. */
+  varint(value: number): void {
+    // The message is built only on failure: this runs several times per entry.
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new AssertionError(`varint value out of range: ${value}`);
+    }
+    this.#reserve(MAX_VARINT_BYTES);
+    while (value >= 0x80) {
+      this.#bytes[this.#length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.#bytes[this.#length++] = value;
+  }
+
+  byte(value: number): void {
+    this.#reserve(1);
+    this.#bytes[this.#length++] = value;
+  }
+
+  /** Appends `bytes[start..]`. */
+  bytes(bytes: Uint8Array, start = 0): void {
+    const count = bytes.length - start;
+    this.#reserve(count);
+    this.#bytes.set(start === 0 ? bytes : bytes.subarray(start), this.#length);
+    this.#length += count;
+  }
+
+  /** Appends a u32, little-endian. */
+  uint32(value: number): void {
+    this.#reserve(4);
+    const bytes = this.#bytes;
+    bytes[this.#length] = value & 0xff;
+    bytes[this.#length + 1] = (value >>> 8) & 0xff;
+    bytes[this.#length + 2] = (value >>> 16) & 0xff;
+    bytes[this.#length + 3] = (value >>> 24) & 0xff;
+    this.#length += 4;
+  }
+
+  /** Returns a copy of the bytes written and empties the buffer, keeping its capacity. */
+  take(): Uint8Array {
+    const result = this.#bytes.slice(0, this.#length);
+    this.#length = 0;
+    return result;
+  }
+
+  #reserve(count: number): void {
+    const needed = this.#length + count;
+    if (needed <= this.#bytes.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.#bytes.length * 2));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+  }
 }
 
 /** Maximum varint length accepted by {@linkcode ByteReader.varint}: 8 bytes hold 56 bits. */
@@ -400,18 +468,16 @@ export function decodeProperties(
 
 /** Encodes the index block contents: one entry per data block, then the entry count (u32). */
 export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
-  const output: number[] = [];
+  const output = new ByteWriter();
   for (const entry of entries) {
-    pushVarint(output, entry.userKey.length);
-    for (const byte of entry.userKey) output.push(byte);
-    pushVarint(output, entry.sequence);
-    pushVarint(output, entry.handle.offset);
-    pushVarint(output, entry.handle.lengthBytes);
+    output.varint(entry.userKey.length);
+    output.bytes(entry.userKey);
+    output.varint(entry.sequence);
+    output.varint(entry.handle.offset);
+    output.varint(entry.handle.lengthBytes);
   }
-  const bytes = new Uint8Array(output.length + 4);
-  bytes.set(output, 0);
-  new DataView(bytes.buffer).setUint32(output.length, entries.length, true);
-  return bytes;
+  output.uint32(entries.length);
+  return output.take();
 }
 
 /** Decodes verified index block contents. Keys are copies. */

@@ -186,15 +186,18 @@ export class SstableReader {
 
   /** Index of the first data block whose last key is at or after the target, if any. */
   #findBlock(userKey: Uint8Array, sequence: number): number | undefined {
-    const target = { userKey, sequence };
+    const index = this.#index;
     let low = 0;
-    let high = this.#index.length;
+    let high = index.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareInternal(this.#index[middle]!, target) < 0) low = middle + 1;
+      const entry = index[middle]!;
+      const byKey = compareKeys(entry.userKey, userKey);
+      const before = byKey < 0 || (byKey === 0 && entry.sequence > sequence);
+      if (before) low = middle + 1;
       else high = middle;
     }
-    return low < this.#index.length ? low : undefined;
+    return low < index.length ? low : undefined;
   }
 
   async #readDataBlock(blockIndex: number, fillCache: boolean): Promise<DataBlock> {

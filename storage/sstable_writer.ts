@@ -32,7 +32,10 @@ import {
 } from "./sstable_format.ts";
 import { DataBlockBuilder } from "./sstable_block.ts";
 import { BloomFilterBuilder, DEFAULT_BITS_PER_KEY } from "./bloom_filter.ts";
-import { assert } from "../util/assert.ts";
+import { assert, AssertionError } from "../util/assert.ts";
+
+/** Buffered output size at which the writer appends to the file. */
+const WRITE_BUFFER_BYTES = 256 * 1024;
 
 /** Tuning of a table being written. */
 export interface SstableWriterOptions {
@@ -52,7 +55,11 @@ export class SstableWriter {
   readonly #block: DataBlockBuilder;
   readonly #filter: BloomFilterBuilder;
   readonly #index: IndexEntry[] = [];
+  /** Bytes of the table so far, buffered ones included. */
   #offset: number;
+  /** Sealed blocks not yet appended, batched so the file gets few large appends. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   #previous: InternalEntry | undefined;
   #smallest: KeyWithSequence | undefined;
   #entryCount = 0;
@@ -103,16 +110,14 @@ export class SstableWriter {
    * The writer keeps no reference to `entry` once the returned promise resolves.
    */
   async add(entry: InternalEntry): Promise<void> {
+    // Messages are built only on failure: this runs once per entry.
     assert(!this.#finished, "add after finish");
-    assert(
-      Number.isSafeInteger(entry.sequence),
-      `sequence is not a safe integer: ${entry.sequence}`,
-    );
-    assert(entry.sequence >= 0, `sequence is negative: ${entry.sequence}`);
+    if (!Number.isSafeInteger(entry.sequence) || entry.sequence < 0) {
+      throw new AssertionError(`invalid sequence ${entry.sequence}`);
+    }
     const previous = this.#previous;
-    if (previous !== undefined) {
-      assert(
-        compareInternal(previous, entry) < 0,
+    if (previous !== undefined && compareInternal(previous, entry) >= 0) {
+      throw new AssertionError(
         `SSTable entries out of order: sequence ${entry.sequence} after ${previous.sequence}`,
       );
     }
@@ -122,10 +127,11 @@ export class SstableWriter {
     // Keep a private copy of the key: the block builder and the index need it after the caller
     // may have reused its buffers.
     const userKey = entry.userKey.slice();
+    const copy = { userKey, sequence: entry.sequence, kind: entry.kind, value: entry.value };
     this.#smallest ??= { userKey, sequence: entry.sequence };
-    this.#block.add({ ...entry, userKey });
+    this.#block.add(copy);
     this.#recordStatistics(entry);
-    this.#previous = { ...entry, userKey, value: new Uint8Array(0) };
+    this.#previous = copy;
     if (this.#block.estimatedSizeBytes >= this.#blockSizeBytes) await this.#flushDataBlock();
   }
 
@@ -149,9 +155,27 @@ export class SstableWriter {
   }
 
   async #appendBlock(contents: Uint8Array, kind: BlockKind): Promise<void> {
-    const sealed = sealBlock(this.#hasher, contents, kind);
-    await this.#file.append(sealed);
-    this.#offset += sealed.length;
+    await this.#appendBytes(sealBlock(this.#hasher, contents, kind));
+  }
+
+  async #appendBytes(bytes: Uint8Array): Promise<void> {
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    this.#offset += bytes.length;
+    if (this.#pendingBytes >= WRITE_BUFFER_BYTES) await this.#flushPending();
+  }
+
+  async #flushPending(): Promise<void> {
+    if (this.#pendingBytes === 0) return;
+    const chunk = new Uint8Array(this.#pendingBytes);
+    let position = 0;
+    for (const bytes of this.#pending) {
+      chunk.set(bytes, position);
+      position += bytes.length;
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.#file.append(chunk);
   }
 
   /**
@@ -196,8 +220,8 @@ export class SstableWriter {
       index,
       formatVersion: SSTABLE_FORMAT_VERSION,
     });
-    await this.#file.append(footer);
-    this.#offset += footer.length;
+    await this.#appendBytes(footer);
+    await this.#flushPending();
     await this.#file.sync();
     assert(this.#file.sizeBytes === this.#offset, "file size matches the bytes written");
     return { ...stored, fileSizeBytes: this.#offset };
