@@ -46,8 +46,9 @@ export function probeCountFor(bitsPerKey: number): number {
 export class BloomFilterBuilder {
   readonly #hasher: Hasher;
   readonly #bitsPerKey: number;
-  #lows: number[] = [];
-  #highs: number[] = [];
+  /** Hash halves of the keys added so far, interleaved (low, high), 8 bytes per key. */
+  #hashes = new Uint32Array(2 * 1024);
+  #keyCount = 0;
 
   constructor(hasher: Hasher, bitsPerKey = DEFAULT_BITS_PER_KEY) {
     assert(bitsPerKey >= 1, `bits per key must be at least 1: ${bitsPerKey}`);
@@ -58,7 +59,7 @@ export class BloomFilterBuilder {
 
   /** Number of keys added so far. */
   get keyCount(): number {
-    return this.#lows.length;
+    return this.#keyCount;
   }
 
   /** Adds a user key. Adding the same key twice only costs space. */
@@ -68,8 +69,14 @@ export class BloomFilterBuilder {
 
   /** Adds a key by its precomputed hash. */
   addHash(hash: BloomHash): void {
-    this.#lows.push(hash.low);
-    this.#highs.push(hash.high);
+    if (2 * this.#keyCount + 2 > this.#hashes.length) {
+      const grown = new Uint32Array(this.#hashes.length * 2);
+      grown.set(this.#hashes);
+      this.#hashes = grown;
+    }
+    this.#hashes[2 * this.#keyCount] = hash.low;
+    this.#hashes[2 * this.#keyCount + 1] = hash.high;
+    this.#keyCount++;
   }
 
   /** Encodes the filter: the bit array, then the probe count (u8). */
@@ -79,9 +86,9 @@ export class BloomFilterBuilder {
     const probeCount = probeCountFor(this.#bitsPerKey);
     const bytes = new Uint8Array(byteCount + 1);
     const bits = byteCount * 8;
-    for (let key = 0; key < this.#lows.length; key++) {
-      const low = this.#lows[key]!;
-      const high = this.#highs[key]!;
+    for (let key = 0; key < this.#keyCount; key++) {
+      const low = this.#hashes[2 * key]!;
+      const high = this.#hashes[2 * key + 1]!;
       for (let probe = 0; probe < probeCount; probe++) {
         const position = ((low + Math.imul(probe, high)) >>> 0) % bits;
         bytes[position >>> 3]! |= 1 << (position & 7);
