@@ -1,0 +1,162 @@
+/**
+ * ProjectionExpression: parsing a comma-separated list of document paths, and copying the parts of
+ * an item those paths address. The copy keeps the nesting: projecting `a.b[1]` from an item gives
+ * `{a: {M: {b: {L: [element]}}}}`, and elements taken from one list keep their original order
+ * whatever order the paths list them in.
+ *
+ * {@linkcode selectPaths} applies the same copy to the paths an update changed, for ReturnValues
+ * `UPDATED_OLD` and `UPDATED_NEW`. Both run on the request path and never modify their input.
+ *
+ * @module
+ */
+
+import type { AttributeValue, Item } from "../attribute_value.ts";
+import type { ExpressionAttributes } from "./attributes.ts";
+import {
+  type DocumentPath,
+  formatPath,
+  type PathElement,
+  pathRelation,
+  readPath,
+  setEntry,
+} from "./document_path.ts";
+import { checkExpressionText, expressionError } from "./expression_error.ts";
+import { TokenStream } from "./lexer.ts";
+import { resolvePath } from "./path_resolver.ts";
+import { parsePath, type RawPath } from "./syntax_tree.ts";
+
+const NO_KEYWORDS: ReadonlySet<string> = new Set();
+
+/**
+ * Parses a ProjectionExpression into its paths, resolving `#name` placeholders through
+ * `attributes`.
+ *
+ * @throws DynamoDBError ValidationException `Invalid ProjectionExpression: …` for a syntax error, a
+ * bare reserved word, an undefined placeholder, or two paths that overlap (`a` and `a.b`) or
+ * conflict (`a.b` and `a[0]`).
+ */
+export function parseProjection(text: string, attributes: ExpressionAttributes): DocumentPath[] {
+  const kind = "ProjectionExpression";
+  checkExpressionText(kind, text);
+  const stream = new TokenStream(kind, text);
+  const rawPaths: RawPath[] = [parsePath(stream, NO_KEYWORDS)];
+  while (stream.atPunctuation(",")) {
+    stream.next();
+    rawPaths.push(parsePath(stream, NO_KEYWORDS));
+  }
+  stream.expectEnd();
+
+  let reservedWord: string | undefined;
+  let undefinedName: string | undefined;
+  const paths = rawPaths.map((raw) => {
+    const resolved = resolvePath(raw, attributes);
+    reservedWord ??= resolved.reservedWord;
+    undefinedName ??= resolved.undefinedName;
+    return resolved.path;
+  });
+  if (reservedWord !== undefined) {
+    throw expressionError(
+      kind,
+      `Attribute name is a reserved keyword; reserved keyword: ${reservedWord}`,
+    );
+  }
+  if (undefinedName !== undefined) {
+    throw expressionError(
+      kind,
+      "An expression attribute name used in the document path is not defined; attribute name: " +
+        undefinedName,
+    );
+  }
+  const clash = findPathClash(paths);
+  if (clash !== undefined) throw expressionError(kind, clash.message);
+  return paths;
+}
+
+/** Two paths of one expression that address the same value or disagree on its type. */
+export interface PathClash {
+  readonly relation: "overlap" | "conflict";
+  /** DynamoDB's message, without the `Invalid <Kind>: ` prefix. */
+  readonly message: string;
+}
+
+/**
+ * Finds the first pair of `paths` that overlap, or failing that the first pair that conflict, or
+ * returns `undefined` when every pair addresses separate values. Each path is compared with the
+ * paths before it; "path one" in the message is the earlier.
+ */
+export function findPathClash(paths: readonly (readonly PathElement[])[]): PathClash | undefined {
+  let conflict: PathClash | undefined;
+  for (let later = 1; later < paths.length; later++) {
+    for (let earlier = 0; earlier < later; earlier++) {
+      const first = paths[earlier] as readonly PathElement[];
+      const second = paths[later] as readonly PathElement[];
+      const relation = pathRelation(first, second);
+      const pair = `path one: ${formatPath(first)}, path two: ${formatPath(second)}`;
+      if (relation === undefined) continue;
+      const message = `Two document paths ${relation} with each other; must remove or rewrite ` +
+        `one of these paths; ${pair}`;
+      if (relation === "overlap") return { relation, message };
+      conflict ??= { relation, message };
+    }
+  }
+  return conflict;
+}
+
+/** A partly built projection: values at leaves, maps and lists of parts above them. */
+type ProjectionNode =
+  | { readonly kind: "leaf"; readonly value: AttributeValue }
+  | { readonly kind: "map"; readonly children: Map<string, ProjectionNode> }
+  | { readonly kind: "list"; readonly children: Map<number, ProjectionNode> };
+
+/**
+ * Returns the parts of `item` at `paths`, nested as in the item. Paths that address nothing are
+ * skipped, so an item with none of them gives `{}`. The result shares the projected values with
+ * `item` instead of copying them.
+ */
+export function projectItem(item: Item, paths: readonly DocumentPath[]): Item {
+  const root = new Map<string, ProjectionNode>();
+  for (const path of paths) {
+    const value = readPath(item, path);
+    if (value !== undefined) insertProjected(root, path, value);
+  }
+  const result: Item = {};
+  for (const [name, node] of root) setEntry(result, name, buildValue(node));
+  return result;
+}
+
+/** Returns the parts of `item` at `paths` (for UPDATED_OLD / UPDATED_NEW). */
+export function selectPaths(item: Item, paths: readonly DocumentPath[]): Item {
+  return projectItem(item, paths);
+}
+
+function insertProjected(
+  root: Map<string, ProjectionNode>,
+  path: readonly PathElement[],
+  value: AttributeValue,
+): void {
+  let children: Map<PathElement, ProjectionNode> = root as Map<PathElement, ProjectionNode>;
+  for (let index = 0; index < path.length - 1; index++) {
+    const step = path[index] as PathElement;
+    const nextIsIndex = typeof path[index + 1] === "number";
+    let node = children.get(step);
+    if (node === undefined || node.kind === "leaf") {
+      node = nextIsIndex
+        ? { kind: "list", children: new Map<number, ProjectionNode>() }
+        : { kind: "map", children: new Map<string, ProjectionNode>() };
+      children.set(step, node);
+    }
+    children = node.children as Map<PathElement, ProjectionNode>;
+  }
+  children.set(path[path.length - 1] as PathElement, { kind: "leaf", value });
+}
+
+function buildValue(node: ProjectionNode): AttributeValue {
+  if (node.kind === "leaf") return node.value;
+  if (node.kind === "map") {
+    const map: Record<string, AttributeValue> = {};
+    for (const [key, child] of node.children) setEntry(map, key, buildValue(child));
+    return { M: map };
+  }
+  const indexes = [...node.children.keys()].sort((a, b) => a - b);
+  return { L: indexes.map((index) => buildValue(node.children.get(index) as ProjectionNode)) };
+}
