@@ -62,6 +62,7 @@ class DenoWritableFile implements WritableFile {
 
   async truncate(sizeBytes: number): Promise<void> {
     await this.#file.truncate(sizeBytes);
+    await this.#file.seek(sizeBytes, Deno.SeekMode.Start);
     await this.#file.syncData();
     this.#sizeBytes = sizeBytes;
   }
@@ -115,10 +116,15 @@ class DenoRandomAccessFile implements RandomAccessFile {
 export class DenoFileSystem implements FileSystem {
   async openWritable(path: string, options: { truncate?: boolean } = {}): Promise<WritableFile> {
     try {
+      // Rust's open rejects append together with truncate, so a truncated file is opened for
+      // plain writing; every write still lands at the end because the cursor only moves forward
+      // and `truncate` below seeks back.
+      const truncate = options.truncate ?? false;
       const file = await Deno.open(path, {
         create: true,
-        append: true,
-        truncate: options.truncate ?? false,
+        write: true,
+        append: !truncate,
+        truncate,
       });
       const { size } = await file.stat();
       return new DenoWritableFile(file, path, size);

@@ -22,6 +22,16 @@ Deno.test("deno file system appends, syncs and reads back", async () => {
     await fileSystem.syncDirectory(directory);
     assert.deepEqual(await fileSystem.readFile(path), new Uint8Array([1, 2, 9]));
 
+    const rewritten = await fileSystem.openWritable(`${directory}/b.log`, { truncate: true });
+    await rewritten.append(new Uint8Array([7, 8, 9]));
+    await rewritten.truncate(1);
+    await rewritten.append(new Uint8Array([6]));
+    await rewritten.close();
+    assert.deepEqual(await fileSystem.readFile(`${directory}/b.log`), new Uint8Array([7, 6]));
+    const truncated = await fileSystem.openWritable(`${directory}/b.log`, { truncate: true });
+    assert.equal(truncated.sizeBytes, 0);
+    await truncated.close();
+
     const reader = await fileSystem.openReadable(path);
     assert.equal(reader.sizeBytes, 3);
     assert.deepEqual(await reader.read(1, 2), new Uint8Array([2, 9]));

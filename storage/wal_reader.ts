@@ -44,7 +44,8 @@ export function readWalSegment(
   const headerProblem = checkSegmentHeader(bytes);
   if (headerProblem !== undefined) {
     if (isLastSegment && (bytes.length < WAL_SEGMENT_HEADER_BYTES || isAllZero(bytes))) {
-      return { records: [], validEndOffset: 0, tornTail: bytes.length > 0 };
+      // Even an empty file is torn: a complete segment always has its header.
+      return { records: [], validEndOffset: 0, tornTail: true };
     }
     throw corruption(`WAL segment ${path}: ${headerProblem}`, path, 0);
   }

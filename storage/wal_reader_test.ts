@@ -89,6 +89,7 @@ Deno.test("wal reader treats a torn header of the last segment as empty", () => 
     const contents = readWalSegment(header.subarray(0, length), "000002.log", true);
     assert.equal(contents.records.length, 0);
     assert.equal(contents.validEndOffset, 0);
+    assert.equal(contents.tornTail, true, `header cut to ${length} bytes`);
   }
   const zeros = readWalSegment(new Uint8Array(40), "000002.log", true);
   assert.equal(zeros.validEndOffset, 0);

@@ -6,10 +6,12 @@
  *   SimulatedFileSystem.crash}, each file keeps its synced bytes plus, when a random source is
  *   given, a random prefix of its unsynced bytes (a torn append); otherwise the unsynced bytes are
  *   dropped.
- * - Creations, renames and removals are durable once `syncDirectory()` of the parent resolves;
- *   a crash reverts the directory to its last synced entries. Directories themselves are durable
- *   as soon as they are made (a simplification: the engine syncs the parent after `makeDirectory`
- *   only on first open).
+ * - Creations, renames and removals go to a journal, in order. `syncDirectory()` makes the whole
+ *   journal durable (as a journaling file system commits every earlier metadata change, not only
+ *   those of one directory). At a crash without a random source the journal is lost; with one,
+ *   a random prefix of it survives, so a created file can outlive the crash with none of its
+ *   unsynced bytes, as after a real kill or power loss. Directories are durable as soon as they
+ *   are made (a simplification).
  * - {@linkcode SimulatedFileSystem.crash} returns the disk as it is after the restart. The crashed
  *   instance and every handle opened before the crash fail from then on, like a killed process,
  *   so a background task of the crashed engine cannot touch the restarted disk.
@@ -71,10 +73,27 @@ function notFound(path: string): Error {
   return new Deno.errors.NotFound(`simulated file not found: ${path}`);
 }
 
+/** One creation, removal or rename, as the directory journal records it. */
+type DirectoryChange =
+  | { kind: "link"; path: string; inode: Inode }
+  | { kind: "unlink"; path: string }
+  | { kind: "rename"; from: string; to: string; inode: Inode };
+
+function applyChange(entries: Map<string, Inode>, change: DirectoryChange): void {
+  if (change.kind === "link") entries.set(change.path, change.inode);
+  else if (change.kind === "unlink") entries.delete(change.path);
+  else {
+    entries.delete(change.from);
+    entries.set(change.to, change.inode);
+  }
+}
+
 /** Simulated disk with explicit crash and fault injection. See the module documentation. */
 export class SimulatedFileSystem implements FileSystem {
   #current = new Map<string, Inode>();
   #durable = new Map<string, Inode>();
+  /** Directory changes not yet durable, oldest first. */
+  #journal: DirectoryChange[] = [];
   #directories = new Set<string>(["/", "."]);
   #syncFailurePattern?: RegExp;
   /** Maximum bytes all files may hold together; unlimited when undefined. */
@@ -102,6 +121,8 @@ export class SimulatedFileSystem implements FileSystem {
    */
   crash(random?: () => number): SimulatedFileSystem {
     this.#checkAlive();
+    const keptChanges = random ? Math.floor(random() * (this.#journal.length + 1)) : 0;
+    for (const change of this.#journal.slice(0, keptChanges)) applyChange(this.#durable, change);
     const survivors = new Map<string, Inode>();
     for (const [path, inode] of this.#durable) {
       let bytes = inode.durableContents();
@@ -165,6 +186,7 @@ export class SimulatedFileSystem implements FileSystem {
     if (!inode) {
       inode = new Inode();
       this.#current.set(path, inode);
+      this.#journal.push({ kind: "link", path, inode });
     } else if (options.truncate) {
       inode.durableOverride = inode.durableContents().slice();
       inode.sizeBytes = 0;
@@ -258,12 +280,14 @@ export class SimulatedFileSystem implements FileSystem {
     this.#requireDirectory(to);
     this.#current.delete(from);
     this.#current.set(to, inode);
+    this.#journal.push({ kind: "rename", from, to, inode });
   }
 
   // deno-lint-ignore require-await
   async remove(path: string): Promise<void> {
     this.#checkAlive();
     if (!this.#current.delete(path)) throw notFound(path);
+    this.#journal.push({ kind: "unlink", path });
   }
 
   // deno-lint-ignore require-await
@@ -301,11 +325,7 @@ export class SimulatedFileSystem implements FileSystem {
     this.#checkAlive();
     if (!this.#directories.has(directory)) throw notFound(directory);
     this.#checkSync(directory);
-    for (const path of [...this.#durable.keys(), ...this.#current.keys()]) {
-      if (parentOf(path) !== directory) continue;
-      const inode = this.#current.get(path);
-      if (inode) this.#durable.set(path, inode);
-      else this.#durable.delete(path);
-    }
+    for (const change of this.#journal) applyChange(this.#durable, change);
+    this.#journal = [];
   }
 }

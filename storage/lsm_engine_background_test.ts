@@ -1,0 +1,354 @@
+/**
+ * Tests of the engine's background work and failure behaviour on the simulated disk: flushes
+ * retire WAL segments, compaction reclaims space and survives interruption, orphans are removed,
+ * corruption is reported with file and offset, fsync failure poisons, a full disk recovers, and
+ * write stalls are bounded.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { StorageError } from "./engine.ts";
+import type { WritableFile } from "./file_system.ts";
+import { type EngineOptions, LsmEngine } from "./lsm_engine.ts";
+import { SimulatedFileSystem } from "./testing/simulated_file_system.ts";
+import { Logger } from "../util/logger.ts";
+
+const DIRECTORY = "/data/storage";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (value: string) => encoder.encode(value);
+
+/** Captures log lines as parsed objects. */
+function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = new Logger({ level: "debug", sink: (line) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+function openSmall(
+  fileSystem: SimulatedFileSystem,
+  options: Partial<EngineOptions> = {},
+): Promise<LsmEngine> {
+  return LsmEngine.open({
+    directory: DIRECTORY,
+    fileSystem,
+    statsLogIntervalMs: 0,
+    memtableSizeBytes: 4096,
+    backgroundRetryDelayMs: 5,
+    ...options,
+  });
+}
+
+/** Writes `count` puts of 100-byte values to keys `key0..key{keySpace-1}`, one batch each. */
+async function fill(engine: LsmEngine, count: number, keySpace = count, tag = "v"): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    const value = `${tag}${index}`.padEnd(100, ".");
+    await engine.write([{ kind: "put", key: text(`key${index % keySpace}`), value: text(value) }]);
+  }
+}
+
+async function tableFiles(fileSystem: SimulatedFileSystem): Promise<string[]> {
+  return (await fileSystem.list(DIRECTORY)).filter((name) => name.endsWith(".sst")).sort();
+}
+
+Deno.test("flush retires WAL segments and serves reads from tables", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  let engine = await openSmall(fileSystem, { compaction: { enabled: false } });
+  await fill(engine, 300);
+  await engine.waitForBackgroundWork();
+  const stats = engine.stats();
+  assert.ok((stats.flushes ?? 0) >= 5, `expected several flushes, got ${stats.flushes}`);
+  assert.ok((stats.walSegments ?? 0) <= 3, `obsolete WAL segments remain: ${stats.walSegments}`);
+  const logs = (await fileSystem.list(DIRECTORY)).filter((name) => name.endsWith(".log"));
+  assert.equal(logs.length, stats.walSegments);
+  await engine.close();
+
+  engine = await openSmall(fileSystem, { compaction: { enabled: false } });
+  assert.equal(engine.stats().tables, stats.tables);
+  assert.equal(decoder.decode(await engine.get(text("key7"))).slice(0, 2), "v7");
+  for (let index = 0; index < 50; index++) {
+    assert.equal(await engine.get(text(`none${index}`)), undefined);
+  }
+  assert.ok((engine.stats().bloomFilterSkips ?? 0) > 0, "missing keys never hit a bloom filter");
+  await engine.close();
+});
+
+Deno.test("compaction reclaims overwritten versions and tombstones", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem, { compaction: { minThreshold: 4 } });
+  await fill(engine, 1200, 40);
+  for (let index = 0; index < 20; index++) {
+    await engine.write([{ kind: "delete", key: text(`key${index}`) }]);
+  }
+  await fill(engine, 200, 1, "x");
+  await engine.waitForBackgroundWork();
+  const stats = engine.stats();
+  assert.ok((stats.compactions ?? 0) > 0, "no compaction ran");
+  // Keys 20..39 keep their last value, and key0 was deleted and then written again.
+  const liveBytes = 21 * (5 + 100);
+  assert.ok(
+    (stats.tableBytes ?? 0) < 6 * liveBytes + 4096,
+    `tables hold ${stats.tableBytes} bytes for about ${liveBytes} live bytes`,
+  );
+  let count = 0;
+  for await (const _ of engine.scan()) count++;
+  assert.equal(count, 21);
+  assert.equal(await engine.get(text("key3")), undefined);
+  assert.equal(decoder.decode(await engine.get(text("key0"))).slice(0, 4), "x199");
+  await engine.close();
+});
+
+Deno.test("open removes orphan tables and temporary files", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  let engine = await openSmall(fileSystem);
+  await fill(engine, 10);
+  await engine.close();
+  for (const name of ["000900.sst", "000901.tmp", "MANIFEST.tmp"]) {
+    const file = await fileSystem.openWritable(`${DIRECTORY}/${name}`);
+    await file.append(text("leftover"));
+    await file.close();
+  }
+  const { logger, lines } = capturingLogger();
+  engine = await openSmall(fileSystem, { logger });
+  const names = await fileSystem.list(DIRECTORY);
+  for (const name of ["000900.sst", "000901.tmp", "MANIFEST.tmp"]) {
+    assert.ok(!names.includes(name), `${name} survived the open`);
+  }
+  assert.equal(lines.filter((line) => line.event === "storage.orphan_removed").length, 3);
+  assert.equal(decoder.decode(await engine.get(text("key3"))).slice(0, 2), "v3");
+  await engine.close();
+});
+
+/** A disk that loses power just before the `crashAtRename`-th manifest rename. */
+class PowerLossAtManifestRename extends SimulatedFileSystem {
+  renames = 0;
+  crashAtRename = Infinity;
+  restarted?: SimulatedFileSystem;
+
+  override rename(from: string, to: string): Promise<void> {
+    if (from.endsWith("MANIFEST.tmp") && ++this.renames === this.crashAtRename) {
+      this.restarted = this.crash();
+      return Promise.reject(new Error("simulated power loss before the manifest rename"));
+    }
+    return super.rename(from, to);
+  }
+}
+
+Deno.test("interrupted compaction leaves data intact and resumes", async () => {
+  const fileSystem = new PowerLossAtManifestRename();
+  // Four flushes make four manifest edits; the fifth edit is the compaction's.
+  fileSystem.crashAtRename = 5;
+  const engine = await openSmall(fileSystem, { compaction: { minThreshold: 4 } });
+  for (let batch = 0; batch < 5; batch++) {
+    const operations = Array.from({ length: 30 }, (_, index) => ({
+      kind: "put" as const,
+      key: text(`key${index}`),
+      value: text(`b${batch}`.padEnd(100, ".")),
+    }));
+    await engine.write(operations);
+  }
+  await engine.waitForBackgroundWork();
+  assert.ok(fileSystem.restarted, "the compaction never reached its manifest edit");
+  assert.equal(engine.stats().compactions, 0);
+  await engine.close().catch(() => {});
+
+  const restarted = fileSystem.restarted;
+  const outputsBefore = await tableFiles(restarted);
+  assert.equal(
+    outputsBefore.length,
+    5,
+    "four flushed tables plus the unrecorded compaction output",
+  );
+  const { logger, lines } = capturingLogger();
+  const reopened = await openSmall(restarted, { logger, compaction: { minThreshold: 4 } });
+  await reopened.waitForBackgroundWork();
+  assert.equal(lines.filter((line) => line.event === "storage.orphan_removed").length, 1);
+  assert.equal(reopened.stats().compactions, 1);
+  // The replayed fifth batch fills a memtable, so open flushes it: one table besides the output.
+  const tablesAfter = await tableFiles(restarted);
+  assert.ok(tablesAfter.length <= 2, `tables left: ${tablesAfter}`);
+  assert.equal(tablesAfter.length, reopened.stats().tables);
+  for (let index = 0; index < 30; index++) {
+    assert.equal(decoder.decode(await reopened.get(text(`key${index}`))).slice(0, 2), "b4");
+  }
+  await reopened.close();
+});
+
+Deno.test("table bit flip fails reads with file and offset", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  let engine = await openSmall(fileSystem, { compaction: { enabled: false } });
+  await fill(engine, 100);
+  await engine.waitForBackgroundWork();
+  await engine.close();
+  const [first] = await tableFiles(fileSystem);
+  assert.ok(first);
+  fileSystem.corrupt(`${DIRECTORY}/${first}`, 10);
+
+  const { logger, lines } = capturingLogger();
+  engine = await openSmall(fileSystem, { logger, compaction: { enabled: false } });
+  let failure: unknown;
+  try {
+    for await (const _ of engine.scan()) { /* read every block */ }
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure instanceof StorageError, `expected a StorageError, got ${failure}`);
+  assert.equal(failure.kind, "corruption");
+  assert.equal(failure.file, `${DIRECTORY}/${first}`);
+  assert.equal(typeof failure.offset, "number");
+  const logged = lines.find((line) => line.event === "storage.corruption");
+  assert.equal(logged?.file, `${DIRECTORY}/${first}`);
+  assert.equal(logged?.offset, failure.offset);
+  await engine.close();
+});
+
+Deno.test("WAL bit flip before valid records fails the open", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem, { memtableSizeBytes: 1 << 20 });
+  await fill(engine, 20);
+  await engine.close();
+  const [log] = (await fileSystem.list(DIRECTORY)).filter((name) => name.endsWith(".log"));
+  assert.ok(log);
+  fileSystem.corrupt(`${DIRECTORY}/${log}`, 200);
+  await assert.rejects(
+    () => openSmall(fileSystem),
+    (error: unknown) =>
+      error instanceof StorageError && error.kind === "corruption" &&
+      error.file === `${DIRECTORY}/${log}` && typeof error.offset === "number",
+  );
+});
+
+Deno.test("table fsync failure poisons the engine", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem);
+  fileSystem.failSyncs(/\.sst$/);
+  await fill(engine, 60).catch(() => {});
+  await engine.waitForBackgroundWork();
+  assert.equal(engine.stats().poisoned, 1);
+  await assert.rejects(
+    () => engine.write([{ kind: "put", key: text("after"), value: text("x") }]),
+    (error: unknown) => error instanceof StorageError && error.kind === "poisoned",
+  );
+  const syncs = fileSystem.syncCount;
+  await engine.write([{ kind: "delete", key: text("after") }]).catch(() => {});
+  assert.equal(fileSystem.syncCount, syncs, "a poisoned engine synced again");
+  await engine.close();
+});
+
+Deno.test("full disk fails writes cleanly until space frees", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem);
+  await fill(engine, 30);
+  fileSystem.capacityBytes = fileSystem.usedBytes() + 3000;
+  const failures: unknown[] = [];
+  for (let index = 0; index < 100; index++) {
+    await engine
+      .write([{ kind: "put", key: text(`full${index}`), value: new Uint8Array(100) }])
+      .catch((error) => failures.push(error));
+  }
+  assert.ok(failures.length > 0, "the disk never filled up");
+  for (const failure of failures) {
+    assert.ok(failure instanceof StorageError && failure.kind === "no-space", `${failure}`);
+  }
+  assert.equal(engine.stats().poisoned, 0);
+
+  fileSystem.capacityBytes = undefined;
+  await fill(engine, 200, 200, "w");
+  await engine.waitForBackgroundWork();
+  assert.equal(engine.stats().poisoned, 0);
+  assert.equal(decoder.decode(await engine.get(text("key199"))).slice(0, 4), "w199");
+  await engine.close();
+
+  const reopened = await openSmall(fileSystem);
+  assert.equal(decoder.decode(await reopened.get(text("key150"))).slice(0, 4), "w150");
+  await reopened.close();
+});
+
+/** A disk whose table syncs wait until `release` is called. */
+class SlowTableDisk extends SimulatedFileSystem {
+  #gate = Promise.withResolvers<void>();
+
+  release(): void {
+    this.#gate.resolve();
+  }
+
+  override async openWritable(path: string, options?: { truncate?: boolean }) {
+    const file = await super.openWritable(path, options);
+    if (!path.endsWith(".sst")) return file;
+    const gate = () => this.#gate.promise;
+    const slow: WritableFile = {
+      get sizeBytes() {
+        return file.sizeBytes;
+      },
+      append: (data) => file.append(data),
+      sync: async () => {
+        await gate();
+        await file.sync();
+      },
+      truncate: (sizeBytes) => file.truncate(sizeBytes),
+      close: () => file.close(),
+    };
+    return slow;
+  }
+}
+
+Deno.test("write stall is bounded and clears after flush", async () => {
+  const fileSystem = new SlowTableDisk();
+  const engine = await openSmall(fileSystem, {
+    maxFrozenMemtables: 1,
+    writeStallTimeoutMs: 50,
+  });
+  let stalledError: unknown;
+  for (let index = 0; index < 200 && stalledError === undefined; index++) {
+    await engine
+      .write([{ kind: "put", key: text(`k${index}`), value: new Uint8Array(200) }])
+      .catch((error) => stalledError = error);
+  }
+  assert.ok(stalledError instanceof StorageError, `expected a stall error, got ${stalledError}`);
+  assert.match(stalledError.message, /stalled for 50 ms/);
+  assert.ok((engine.stats().writeStalls ?? 0) >= 1);
+  assert.ok((engine.stats().frozenMemtables ?? 0) <= 1);
+
+  fileSystem.release();
+  await engine.write([{ kind: "put", key: text("after"), value: text("1") }]);
+  await engine.waitForBackgroundWork();
+  assert.deepEqual(await engine.get(text("after")), text("1"));
+  await engine.close();
+});
+
+Deno.test("batch sync mode acknowledges before syncing", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem, {
+    walSync: { mode: "batch", intervalMs: 5 },
+    memtableSizeBytes: 1 << 20,
+  });
+  const syncsBefore = fileSystem.syncCount;
+  for (let index = 0; index < 20; index++) {
+    await engine.write([{ kind: "put", key: text(`k${index}`), value: text("v") }]);
+  }
+  assert.equal(fileSystem.syncCount, syncsBefore, "batch mode synced per write");
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.ok(fileSystem.syncCount > syncsBefore, "the periodic sync never ran");
+  const restarted = fileSystem.crash();
+  await engine.close().catch(() => {});
+  const reopened = await openSmall(restarted);
+  assert.deepEqual(await reopened.get(text("k19")), text("v"));
+  await reopened.close();
+});
+
+Deno.test("empty WAL segment left by a crash is removed", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  let engine = await openSmall(fileSystem);
+  await fill(engine, 5);
+  await engine.close();
+  // A kill between creating a segment and writing its header leaves an empty file.
+  const empty = await fileSystem.openWritable(`${DIRECTORY}/000999.log`);
+  await empty.close();
+  for (let open = 0; open < 2; open++) {
+    engine = await openSmall(fileSystem);
+    assert.equal(decoder.decode(await engine.get(text("key4"))).slice(0, 2), "v4");
+    await engine.close();
+  }
+  assert.ok(!(await fileSystem.list(DIRECTORY)).includes("000999.log"));
+});
