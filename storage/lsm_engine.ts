@@ -106,6 +106,8 @@ export interface EngineOptions {
 export interface Engine extends StorageEngine {
   /** Current counters and gauges; names are stable, units are in the names. */
   stats(): Record<string, number>;
+  /** Resolves once no flush or compaction is running or due. For tests and benchmarks. */
+  waitForBackgroundWork(): Promise<void>;
 }
 
 /** Default memtable size that triggers a flush. */
