@@ -44,7 +44,7 @@ import type { FileSystem } from "./file_system.ts";
 import { fileName, joinPath } from "./file_names.ts";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
 import { compareNewestFirst, type LiveTable } from "./live_table.ts";
-import { type ManifestState, writeManifest } from "./manifest.ts";
+import { ManifestCommitError, type ManifestState, writeManifest } from "./manifest.ts";
 import { Memtable } from "./memtable.ts";
 import { type EntrySource, mergeVisible } from "./merge_iterator.ts";
 import { recoverDirectory } from "./recovery.ts";
@@ -529,7 +529,8 @@ export class LsmEngine implements Engine {
       await this.#installEdit({ add: [table], remove: new Set(), logNumber: target.nextLogNumber });
     } catch (error) {
       table.release();
-      await this.#fileSystem.remove(table.path).catch(() => {});
+      // After a failed rename or directory sync the manifest on disk may name the table.
+      if (!(error instanceof ManifestCommitError)) await this.#removeFile(table.path);
       throw error;
     }
     this.#frozen = this.#frozen.filter((frozen) => frozen !== target);
@@ -633,6 +634,7 @@ export class LsmEngine implements Engine {
         }
         this.#logger.error("storage.compaction_failed", { error, file: error?.file });
         this.#compactionError = error;
+        if (error instanceof ManifestCommitError) this.#poison(error);
       })
       .finally(() => {
         this.#compactionTask = undefined;
@@ -646,6 +648,7 @@ export class LsmEngine implements Engine {
     const inputNumbers = new Set(inputs.map((table) => table.fileNumber));
     const others = this.#tables.filter((table) => !inputNumbers.has(table.fileNumber));
     const outputNumbers: number[] = [];
+    const outputs: LiveTable[] = [];
     for (const table of inputs) table.acquire();
     try {
       const result = await runCompaction({
@@ -668,11 +671,11 @@ export class LsmEngine implements Engine {
         signal: this.#stopSignal.signal,
       });
       await this.#fileSystem.syncDirectory(this.#directory);
-      const outputs: LiveTable[] = [];
       for (const output of result.outputs) {
         outputs.push(await openTable(this.#tableContext, output.fileNumber));
       }
       const removed = await this.#installEdit({ add: outputs, remove: inputNumbers });
+      outputs.length = 0;
       for (const table of removed) {
         table.release();
         await this.#removeFile(table.path);
@@ -690,9 +693,12 @@ export class LsmEngine implements Engine {
         durationMs: Math.round(pacer.now() - startMs),
       });
     } catch (error) {
-      const installed = new Set(this.#tables.map((table) => table.fileNumber));
-      for (const number of outputNumbers) {
-        if (!installed.has(number)) await this.#removeFile(tablePath(this.#tableContext, number));
+      for (const table of outputs) table.release();
+      // After a failed rename or directory sync the manifest on disk may name the outputs.
+      if (!(error instanceof ManifestCommitError)) {
+        for (const number of outputNumbers) {
+          await this.#removeFile(tablePath(this.#tableContext, number));
+        }
       }
       throw error;
     } finally {

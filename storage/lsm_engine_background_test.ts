@@ -352,3 +352,39 @@ Deno.test("empty WAL segment left by a crash is removed", async () => {
   }
   assert.ok(!(await fileSystem.list(DIRECTORY)).includes("000999.log"));
 });
+
+/** A disk whose directory syncs fail once a manifest has been renamed into place. */
+class FailingManifestSyncDisk extends SimulatedFileSystem {
+  override async rename(from: string, to: string): Promise<void> {
+    await super.rename(from, to);
+    if (from.endsWith("MANIFEST.tmp")) this.failSyncs(/^\/data\/storage$/);
+  }
+}
+
+Deno.test("failed manifest sync poisons and keeps its files", async () => {
+  for (const keepJournal of [false, true]) {
+    const fileSystem = new FailingManifestSyncDisk();
+    const engine = await openSmall(fileSystem);
+    let acknowledged = 0;
+    for (let index = 0; index < 100; index++) {
+      const value = text(`v${index}`.padEnd(100, "."));
+      const written = await engine
+        .write([{ kind: "put", key: text(`key${index}`), value }])
+        .then(() => true, () => false);
+      if (!written) break;
+      acknowledged++;
+    }
+    await engine.waitForBackgroundWork();
+    assert.equal(engine.stats().poisoned, 1);
+    assert.ok(acknowledged > 0);
+    const restarted = fileSystem.crash(keepJournal ? () => 0.999 : undefined);
+    await engine.close().catch(() => {});
+
+    const reopened = await openSmall(restarted);
+    for (let index = 0; index < acknowledged; index++) {
+      const value = await reopened.get(text(`key${index}`));
+      assert.equal(decoder.decode(value).split(".")[0], `v${index}`, `key${index}`);
+    }
+    await reopened.close();
+  }
+});

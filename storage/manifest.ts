@@ -30,6 +30,15 @@ const PAYLOAD_PREFIX_BYTES = 28;
 /** One table record: file number u64, file size u64. */
 const TABLE_RECORD_BYTES = 16;
 
+/**
+ * A manifest edit that failed at or after its rename, so the directory may hold either the old or
+ * the new manifest. The caller must delete none of the files either one names, and must stop
+ * writing, because a failed directory sync is not retried.
+ */
+export class ManifestCommitError extends StorageError {
+  override name = "ManifestCommitError";
+}
+
 /** One live SSTable as the manifest records it. */
 export interface ManifestTable {
   fileNumber: number;
@@ -130,7 +139,11 @@ export async function readManifest(
   return decodeManifest(await fileSystem.readFile(path), path);
 }
 
-/** Replaces the manifest of `directory` with `state` atomically and durably. */
+/**
+ * Replaces the manifest of `directory` with `state` atomically and durably. A failure before the
+ * rename leaves the old manifest in place and rethrows the error as is (a "no-space" StorageError
+ * on a full disk); a failure from the rename on throws {@linkcode ManifestCommitError}.
+ */
 export async function writeManifest(
   fileSystem: FileSystem,
   directory: string,
@@ -144,6 +157,14 @@ export async function writeManifest(
   } finally {
     await file.close();
   }
-  await fileSystem.rename(temporaryPath, joinPath(directory, MANIFEST_FILE_NAME));
-  await fileSystem.syncDirectory(directory);
+  const path = joinPath(directory, MANIFEST_FILE_NAME);
+  try {
+    await fileSystem.rename(temporaryPath, path);
+    await fileSystem.syncDirectory(directory);
+  } catch (error) {
+    throw new ManifestCommitError("io", `manifest edit of ${path} may or may not have landed`, {
+      file: path,
+      cause: error,
+    });
+  }
 }
