@@ -2,16 +2,17 @@
  * The multi-Raft runtime of one node: many groups sharing one transport, one clock, one storage
  * and one processing loop.
  *
- * Each flush collects the Ready of every group into one storage write (group commit: one sync
- * for all groups), and once it completes sends all groups' messages as one batch per peer, with
- * heartbeats and heartbeat responses coalesced into compact per-group records. Committed entries
- * are then applied and reads released. Only one write is in flight at a time; inputs that arrive
+ * Each flush collects the Ready of every group into one storage write, so one sync serves all
+ * groups (group commit). Once the write completes, the flush sends all groups' messages as one
+ * batch per peer, with heartbeats and heartbeat responses coalesced into compact per-group
+ * records. Committed entries are then applied and reads released. Only one write is in flight at a time; inputs that arrive
  * meanwhile are stepped at once and flushed by the next write.
  *
  * Replica ids within a group equal node ids, so a message's `to` names the peer node.
  *
- * Runs on the request path of a node (or inside the simulator). Never throws on peer input
- * except through assertions on broken invariants.
+ * Runs on the request path of a node (or inside the simulator). Peer input addressed to another
+ * node is dropped and logged. Input that contradicts a core invariant (for example an append
+ * that would replace a committed entry) fails an assertion, which stops the node.
  *
  * @module
  */
@@ -176,7 +177,10 @@ export class MultiRaftNode {
   /** Steps every message of a batch received from a peer. */
   receive(batch: PeerBatch): void {
     if (this.#stopped) return;
-    assert(batch.to === this.nodeId, `batch for node ${batch.to} reached ${this.nodeId}`);
+    if (batch.to !== this.nodeId) {
+      this.#logger.warn("raft.batch_misrouted", { from: batch.from, to: batch.to });
+      return;
+    }
     for (const { groupId, message } of batch.messages) this.#step(groupId, message);
     for (const heartbeat of batch.heartbeats) {
       this.#step(heartbeat.groupId, expandHeartbeat(batch, heartbeat, MessageType.Heartbeat));
@@ -242,7 +246,7 @@ export class MultiRaftNode {
     return this.#group(groupId).rawNode.status();
   }
 
-  /** The core of `groupId`, for checkers in tests. */
+  /** Returns the core of `groupId`, for checkers in tests. */
   rawNode(groupId: GroupId): RawNode {
     return this.#group(groupId).rawNode;
   }
@@ -261,7 +265,17 @@ export class MultiRaftNode {
 
   #step(groupId: GroupId, message: Message): void {
     // A message for a group not open here (for example one this node left) is dropped.
-    this.#groups.get(groupId)?.rawNode.step(message);
+    const group = this.#groups.get(groupId);
+    if (!group) return;
+    if (message.to !== this.nodeId) {
+      this.#logger.warn("raft.message_misrouted", {
+        group: groupId,
+        from: message.from,
+        to: message.to,
+      });
+      return;
+    }
+    group.rawNode.step(message);
   }
 
   #scheduleTick(): void {

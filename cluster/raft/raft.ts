@@ -2,14 +2,14 @@
  * The Raft consensus core for one replica of one group: a synchronous state machine with no I/O,
  * no clock and no randomness of its own.
  *
- * Inputs are `tick()`, `step(message)`, proposals, read requests and membership changes; outputs
+ * Inputs are `tick()`, `step(message)`, proposals, read requests and membership changes. Outputs
  * accumulate in `messages` and `readStates` and in the log's unstable tail and commit index, which
  * `RawNode` turns into Ready batches. Time is counted in ticks that the caller delivers, and the
  * randomized election timeout draws from the injected {@linkcode RandomSource}.
  *
  * Rules kept here, each checked by `raft_paper_test.ts` and friends:
  * - at most one vote per term, and only for a candidate whose log is at least as up to date;
- * - pre-vote: a replica first asks whether it could win, without raising its term, so a
+ * - pre-vote: a replica first polls the voters on whether it could win, without raising its term, so a
  *   partitioned replica cannot disrupt a healthy leader when it returns;
  * - check-quorum: a leader that has not heard from a majority for an election timeout steps down,
  *   and a replica that heard from a leader within that time ignores vote requests;
@@ -56,7 +56,7 @@ export interface RandomSource {
   intBelow(bound: number): number;
 }
 
-/** How the leader confirms linearizable reads. */
+/** Method the leader uses to confirm linearizable reads. */
 export type ReadMode = "read-index" | "lease";
 
 /** Settings of one replica. */
@@ -92,7 +92,7 @@ export interface RaftConfig {
   testingGrantVotesToShorterLogs?: boolean;
 }
 
-/** Why a proposal was not appended. */
+/** Reason a proposal was not appended. */
 export type ProposalRejection =
   | "not-leader"
   | "leadership-transfer"
@@ -291,7 +291,7 @@ export class Raft {
     if (progress.state !== ProgressState.Snapshot) return;
     if (!delivered) progress.pendingSnapshot = 0;
     progress.becomeProbe();
-    // Wait for the follower's answer (or the next heartbeat) before sending again.
+    // Wait for the follower's response (or the next heartbeat) before sending again.
     progress.probeSent = true;
   }
 
@@ -333,7 +333,7 @@ export class Raft {
 
   #becomePreCandidate(): void {
     assert(this.role !== RaftRole.Leader, "leader cannot become pre-candidate");
-    // Pre-vote changes neither term nor vote, so a losing pre-candidate disturbs nobody.
+    // Pre-vote changes neither term nor vote, so a losing pre-candidate disturbs no other replica.
     this.tracker.resetVotes();
     this.leader = NO_NODE;
     this.role = RaftRole.PreCandidate;
@@ -430,7 +430,7 @@ export class Raft {
     }
   }
 
-  /** Steps down unless a majority answered since the last check. Returns whether still leader. */
+  /** Steps down unless a majority responded since the last check. Returns whether still leader. */
   #checkQuorumActive(): boolean {
     if (!this.tracker.quorumActive(this.id)) {
       this.#logger.warn("raft.check_quorum_failed", { term: this.term });
@@ -678,12 +678,12 @@ export class Raft {
     this.#send({ type: MessageType.AppendEntriesResponse, to: message.from, index });
   }
 
-  /** Replaces the log with `snapshot` unless the log already holds its last entry. */
+  /** Replaces the log with `snapshot` unless the log already contains its last entry. */
   #restore(snapshot: Snapshot): boolean {
     const { index, term, confState } = snapshot.metadata;
     if (index <= this.log.committed) return false;
     if (this.log.matchTerm(index, term)) {
-      // The log already holds the snapshot's last entry: just commit up to it.
+      // The log already contains the snapshot's last entry, so only the commit index moves.
       this.log.commitTo(index);
       return false;
     }
@@ -809,7 +809,7 @@ export class Raft {
 
   #sendSnapshot(to: NodeId): boolean {
     const progress = this.tracker.progress.get(to)!;
-    // A follower that has not answered lately may be down; a snapshot would be wasted.
+    // A follower that has not responded lately may be down, and a snapshot would be wasted.
     if (!progress.recentActive) return false;
     let snapshot: Snapshot;
     try {
@@ -953,7 +953,8 @@ export class Raft {
 }
 
 function validateConfig(config: RaftConfig): void {
-  assert(Number.isInteger(config.id) && config.id > 0, `invalid node id ${config.id}`);
+  assert(Number.isInteger(config.id), `node id ${config.id} is not an integer`);
+  assert(config.id > 0, `invalid node id ${config.id}: must be positive`);
   assert(config.heartbeatIntervalTicks >= 1, "heartbeat interval must be at least 1 tick");
   assert(
     config.electionTimeoutTicks > config.heartbeatIntervalTicks,

@@ -2,7 +2,7 @@
  * What the multi-Raft runtime needs from its host: a transport to peer nodes, a clock with
  * timers, randomness, durable storage and one state machine per group.
  *
- * The simulator (`testing/`) implements all of them in one process with seeded faults; a real
+ * The simulator (`testing/`) implements all of them in one process with seeded faults. A real
  * node implements them over TCP (CBOR frames, `cluster/FORMAT.md` "Peer batch"), the system clock
  * and the storage engine. Completion is reported through callbacks rather than promises so that
  * the simulator decides exactly when each completion runs.
@@ -46,8 +46,9 @@ export interface PeerBatch {
 /** Best-effort delivery of batches to peers. */
 export interface Transport {
   /**
-   * Queues `batch` for delivery to `batch.to`. Delivery may fail silently; the runtime relies on
-   * Raft's retries, and the transport may call `MultiRaftNode.reportUnreachable` when it knows.
+   * Queues `batch` for delivery to `batch.to`. Delivery may fail silently, because the runtime relies
+   * on Raft's retries. A transport that detects a failure may call
+   * `MultiRaftNode.reportUnreachable`.
    */
   send(batch: PeerBatch): void;
 }

@@ -3,10 +3,10 @@
  * (compare-and-set) and increments of integer values, applied in log order, plus the model that
  * the linearizability checker replays.
  *
- * Commands travel as JSON in entry data. The machine remembers the result of every applied
+ * Commands travel as JSON in entry data. The machine stores the result of every applied
  * command by operation id, so the simulator can tell whether an operation whose client timed
- * out took effect, and keeps a rolling hash of everything applied, so replicas (and snapshots)
- * can be compared cheaply.
+ * out took effect. It also keeps a rolling hash of everything applied, so that replicas and
+ * snapshots can be compared cheaply.
  *
  * @module
  */

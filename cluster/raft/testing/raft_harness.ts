@@ -11,7 +11,8 @@
 
 import { MemoryLogStorage } from "../log_storage.ts";
 import { Raft, type RaftConfig } from "../raft.ts";
-import { type Entry, type Message, MessageType, type NodeId } from "../types.ts";
+import { decodeConfChange } from "../conf_change.ts";
+import { type Entry, EntryType, type Message, MessageType, type NodeId } from "../types.ts";
 
 /** A random source that always returns 0, so the election timeout is exactly the minimum. */
 export const zeroRandom = { intBelow: (_bound: number) => 0 };
@@ -159,4 +160,21 @@ export class TestNetwork {
 /** Messages of one type among `messages`. */
 export function ofType(messages: readonly Message[], type: MessageType): Message[] {
   return messages.filter((message) => message.type === type);
+}
+
+/**
+ * Applies a replica's committed entries as an application would: membership changes go to
+ * `applyConfChange`, and the applied index advances. Returns the entries applied.
+ */
+export function applyCommitted(raft: Raft): Entry[] {
+  const entries = raft.log.nextCommittedEntries();
+  for (const entry of entries) {
+    if (entry.type === EntryType.ConfChange) raft.applyConfChange(decodeConfChange(entry.data));
+  }
+  const last = entries.at(-1);
+  if (last) {
+    raft.log.appliedTo(last.index);
+    raft.onApplied();
+  }
+  return entries;
 }

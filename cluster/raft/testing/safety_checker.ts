@@ -1,7 +1,7 @@
 /**
  * Raft safety properties checked while a simulation runs and after it ends:
  * - election safety: at most one leader per term and group;
- * - leader completeness: a new leader's log holds every entry already applied anywhere;
+ * - leader completeness: a new leader's log contains every entry already applied anywhere;
  * - state machine safety: no two replicas apply different entries at one index, and every
  *   replica's rolling hash of applied commands agrees at each index (which also covers
  *   snapshots);

@@ -3,7 +3,8 @@
  * on a small key set), finds the leader by trying nodes and following leader hints, and records
  * the history the linearizability checker replays.
  *
- * Outcomes: a write is proposed at most once. If its client times out after the proposal was
+ * Outcomes: a client proposes each write at most once, because it stops retrying once a leader
+ * has accepted the proposal. If its client times out after the proposal was
  * accepted, the outcome is unknown (it may still commit); if no node ever accepted it, it had no
  * effect and is left out of the history. Reads go through ReadIndex and are left out when they
  * time out, since a read has no effect.

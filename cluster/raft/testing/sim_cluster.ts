@@ -95,16 +95,32 @@ export class SimCluster {
   start(id: NodeId): void {
     const node = this.nodes.get(id)!;
     if (node.runtime) return;
+    const runtime = this.#createRuntime(node);
+    node.runtime = runtime;
+    node.stateMachines = new Map();
+    node.pendingWrites = new Map();
+
     const settings = this.#settings;
-    const stateMachines = new Map<GroupId, KvStateMachine>();
-    let runtime: MultiRaftNode | undefined = undefined;
-    runtime = new MultiRaftNode({
-      nodeId: id,
-      transport: this.#network.transportFor(id),
+    const bootstrap = settings.initialVoters.includes(id) ? settings.initialVoters : undefined;
+    for (const groupId of settings.groupIds) {
+      const machine = new KvStateMachine();
+      node.stateMachines.set(groupId, machine);
+      runtime.addGroup(groupId, machine, { initialVoters: bootstrap });
+      this.#checker.observeHash(groupId, id, machine.lastAppliedIndex, machine.appliedHash);
+    }
+    this.#network.attach(id, (batch) => runtime.receive(batch));
+    runtime.start();
+  }
+
+  #createRuntime(node: SimNode): MultiRaftNode {
+    const settings = this.#settings;
+    const runtime: MultiRaftNode = new MultiRaftNode({
+      nodeId: node.id,
+      transport: this.#network.transportFor(node.id),
       clock: this.#scheduler.clockFor(() => node.runtime === runtime),
       random: this.#random.fork(),
       storage: node.disk,
-      tickIntervalMs: settings.tickIntervalMs * (settings.tickRates.get(id) ?? 1),
+      tickIntervalMs: settings.tickIntervalMs * (settings.tickRates.get(node.id) ?? 1),
       electionTimeoutTicks: settings.electionTimeoutTicks,
       heartbeatIntervalTicks: settings.heartbeatIntervalTicks,
       preVote: settings.preVote,
@@ -119,22 +135,11 @@ export class SimCluster {
       onSnapshotRestored: (groupId) => {
         this.snapshotsInstalled++;
         const machine = node.stateMachines.get(groupId)!;
-        this.#checker.observeHash(groupId, id, machine.lastAppliedIndex, machine.appliedHash);
+        this.#checker.observeHash(groupId, node.id, machine.lastAppliedIndex, machine.appliedHash);
       },
       testingGrantVotesToShorterLogs: settings.testingGrantVotesToShorterLogs,
     });
-    node.runtime = runtime;
-    node.stateMachines = stateMachines;
-    node.pendingWrites = new Map();
-    const bootstrap = settings.initialVoters.includes(id) ? settings.initialVoters : undefined;
-    for (const groupId of settings.groupIds) {
-      const machine = new KvStateMachine();
-      stateMachines.set(groupId, machine);
-      runtime.addGroup(groupId, machine, { initialVoters: bootstrap });
-      this.#checker.observeHash(groupId, id, machine.lastAppliedIndex, machine.appliedHash);
-    }
-    this.#network.attach(id, (batch) => runtime!.receive(batch));
-    runtime.start();
+    return runtime;
   }
 
   /** Crashes node `id`: memory is lost, and so is whatever its disk had not made durable. */
@@ -158,7 +163,7 @@ export class SimCluster {
     return [...this.nodes.values()].filter((node) => node.runtime).map((node) => node.id);
   }
 
-  /** The node that currently leads `groupId` with the highest term, if any. */
+  /** Returns the node that leads `groupId` in the highest term, if any. */
   leaderOf(groupId: GroupId): SimNode | undefined {
     let best: SimNode | undefined;
     let bestTerm = -1;

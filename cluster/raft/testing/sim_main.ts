@@ -81,7 +81,7 @@ function usageError(message: string): never {
   Deno.exit(2);
 }
 
-/** The command that replays one seed with the same options. */
+/** Builds the command that replays one seed with the same options. */
 export function replayCommand(
   seed: number,
   options: { nodeCount?: 3 | 5; breakVoteRule?: boolean },

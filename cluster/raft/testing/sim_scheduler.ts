@@ -30,7 +30,8 @@ export class SimScheduler {
 
   /** Runs `callback` at `nowMs + delayMs`; returns a handle for `cancel`. */
   schedule(delayMs: number, callback: () => void): number {
-    assert(delayMs >= 0 && Number.isFinite(delayMs), `invalid delay ${delayMs}`);
+    assert(Number.isFinite(delayMs), `delay ${delayMs} is not finite`);
+    assert(delayMs >= 0, `invalid delay ${delayMs}: must not be negative`);
     const event = { dueMs: this.#nowMs + delayMs, sequence: this.#nextSequence++, callback };
     this.#push(event);
     return event.sequence;
@@ -57,7 +58,7 @@ export class SimScheduler {
     return ran;
   }
 
-  /** A {@linkcode Clock} view for one node; `isAlive` false silences its timers after a crash. */
+  /** Returns a {@linkcode Clock} for one node. Its timers stay silent once `isAlive` is false. */
   clockFor(isAlive: () => boolean): Clock {
     return {
       nowMs: () => this.#nowMs,
