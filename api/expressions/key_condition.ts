@@ -1,7 +1,7 @@
 /**
- * KeyConditionExpression: parsed like a condition, then narrowed to what a Query can use — `=` on
- * the partition key, optionally AND one condition on the sort key (`=`, `<`, `<=`, `>`, `>=`,
- * BETWEEN or begins_with) — with DynamoDB's messages for everything else.
+ * KeyConditionExpression: parsed like a condition, then narrowed to what a Query can use. That is
+ * `=` on the partition key, optionally AND one condition on the sort key (`=`, `<`, `<=`, `>`,
+ * `>=`, BETWEEN or begins_with); everything else gets DynamoDB's message.
  *
  * The checks run in DynamoDB's order (as dynalite, tested against DynamoDB, reproduces it):
  * condition parsing and semantic checks; the shape of each condition (no OR, NOT, IN, `<>`, other
@@ -44,6 +44,11 @@ type KeyOperator = NonNullable<KeyConditionResult["sortKeyCondition"]>["operator
 export interface AttributeCondition {
   readonly operator: KeyOperator;
   readonly values: AttributeValue[];
+  /**
+   * `false` for a legacy operator that cannot select a key range (NULL, NOT_NULL, NE, CONTAINS,
+   * NOT_CONTAINS, IN); `operator` is then meaningless.
+   */
+  readonly indexable?: false;
 }
 
 /** Value types each operator accepts, as DynamoDB checks for `KeyConditions`. */
@@ -118,6 +123,7 @@ export function matchKeySchema(
   if (partition === undefined) {
     throw validationError(`Query condition missed key schema element: ${partitionKey.name}`);
   }
+  checkIndexable(partition);
   checkSchemaType(partition, partitionKey);
   if (partition.operator !== "=") throw validationError("Query key condition not supported");
 
@@ -130,9 +136,16 @@ export function matchKeySchema(
     }
     return result;
   }
+  checkIndexable(sort);
   checkSchemaType(sort, sortKey);
   result.sortKeyCondition = { operator: sort.operator, values: sort.values };
   return result;
+}
+
+function checkIndexable(condition: AttributeCondition): void {
+  if (condition.indexable === false) {
+    throw validationError("Attempted conditional constraint is not an indexable operation");
+  }
 }
 
 function checkSchemaType(condition: AttributeCondition, key: KeyAttribute): void {

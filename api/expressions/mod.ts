@@ -57,5 +57,27 @@ export {
   parseKeyCondition,
 } from "./key_condition.ts";
 export { parseProjection, projectItem, selectPaths } from "./projection.ts";
-export { type AppliedUpdate, applyUpdate, type ApplyUpdateOptions } from "./update_apply.ts";
+export {
+  type AppliedUpdate,
+  applyUpdate,
+  type ApplyUpdateOptions,
+  updateCreatesItem,
+} from "./update_apply.ts";
 export { assertKeyAttributesUnchanged, parseUpdate } from "./update_parser.ts";
+export {
+  assertFilterAvoidsKeyAttributes,
+  assertKeyAttributesScalar,
+  conditionPaths,
+} from "./key_attribute_checks.ts";
+export {
+  type AttributeValueUpdate,
+  checkExpressionParameters,
+  convertAttributesToGet,
+  convertAttributeUpdates,
+  convertExpected,
+  convertFilter,
+  convertKeyConditions,
+  type ExpectedAttributeValue,
+  type LegacyCondition,
+  type LegacyOperation,
+} from "./legacy.ts";

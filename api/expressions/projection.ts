@@ -1,7 +1,7 @@
 /**
  * ProjectionExpression: parsing a comma-separated list of document paths, and copying the parts of
- * an item those paths address. The copy keeps the nesting: projecting `a.b[1]` from an item gives
- * `{a: {M: {b: {L: [element]}}}}`, and elements taken from one list keep their original order
+ * an item those paths address. The copy keeps the nesting, so projecting `a.b[1]` from an item
+ * gives `{a: {M: {b: {L: [element]}}}}`. Elements taken from one list keep their original order,
  * whatever order the paths list them in.
  *
  * {@linkcode selectPaths} applies the same copy to the paths an update changed, for ReturnValues

@@ -3,8 +3,8 @@
  *
  * - every action reads the item as it was before the update (`SET a = :v, b = a` copies the old
  *   `a`), and list indexes refer to positions before the update;
- * - `SET` of a list index past the end appends, several appends in index order; `REMOVE` of list
- *   elements shifts the later ones down, all removals applying after the other actions;
+ * - `SET` of a list index past the end appends, and several appends go in index order. `REMOVE`
+ *   of list elements shifts the later ones down, after all the other actions are applied;
  * - `ADD` adds to a number or unions into a set, creating the attribute when missing; `DELETE`
  *   subtracts from a set and removes the attribute when the set becomes empty;
  * - writing below a map key or list index that does not exist, or below a value of the wrong type,
@@ -51,8 +51,25 @@ export interface ApplyUpdateOptions {
 export interface AppliedUpdate {
   /** The updated item; a new object, sharing no mutable state with the input. */
   readonly item: Item;
-  /** The paths the actions wrote or removed, for ReturnValues UPDATED_OLD and UPDATED_NEW. */
+  /**
+   * The paths the actions wrote or removed, as written, for ReturnValues UPDATED_OLD and
+   * UPDATED_NEW. DynamoDB selects these same paths from the old and the new item, so an element
+   * appended by `SET a[100]` is not in UPDATED_NEW, and after `REMOVE a[1]` UPDATED_NEW shows
+   * the element that moved into position 1 (observed by ScyllaDB's tests).
+   */
   readonly updatedPaths: DocumentPath[];
+}
+
+/**
+ * Returns whether applying `update` to an item that does not exist creates it. DynamoDB does not
+ * create an item for an update whose only actions are REMOVEs, as ScyllaDB's tests observed. An
+ * update without actions (empty `AttributeUpdates`) creates the item with just its key.
+ *
+ * NOTE: whether a DELETE of set elements from an absent item creates it is not recorded anywhere
+ * we found; this assumes it does, like SET and ADD.
+ */
+export function updateCreatesItem(update: UpdateExpression): boolean {
+  return update.actions.length === 0 || update.actions.some((action) => action.kind !== "remove");
 }
 
 /** One computed change, ready to write into the copy of the item. */
@@ -61,7 +78,7 @@ type Change =
   | { readonly kind: "remove"; readonly path: DocumentPath };
 
 /**
- * Applies an update to a copy of `item` (which holds at least the key attributes). Returns the
+ * Applies an update to a copy of `item` (which contains at least the key attributes). Returns the
  * new item and the paths changed, for ReturnValues UPDATED_OLD/UPDATED_NEW.
  *
  * @throws DynamoDBError ValidationException for an update of a key attribute (`Cannot update
@@ -229,13 +246,12 @@ function writeChanges(item: Item, changes: readonly Change[], itemExists: boolea
       throw validationError(INVALID_PATH_MESSAGE);
     }
     writeChange(container, change, listChanges);
-    if (!isAppend(container, change)) updatedPaths.push(change.path);
+    updatedPaths.push(change.path);
   }
 
   listChanges.appends.sort((a, b) => a.index - b.index);
   for (const { list, change } of listChanges.appends) {
     list.push((change as { value: AttributeValue }).value);
-    updatedPaths.push([...change.path.slice(0, -1), list.length - 1]);
   }
   listChanges.removals.sort((a, b) => b.index - a.index);
   for (const { list, index } of listChanges.removals) list.splice(index, 1);
@@ -244,11 +260,6 @@ function writeChanges(item: Item, changes: readonly Change[], itemExists: boolea
 
 function lastStep(path: readonly PathElement[]): PathElement {
   return path[path.length - 1] as PathElement;
-}
-
-function isAppend(container: Container, change: Change): boolean {
-  return change.kind === "write" && Array.isArray(container) &&
-    (lastStep(change.path) as number) >= container.length;
 }
 
 /** Applies one change to its container, or queues it in `listChanges`. */
@@ -271,7 +282,7 @@ function writeChange(container: Container, change: Change, listChanges: ListChan
 }
 
 /**
- * Returns the container that holds the last step of `path`, or `undefined` when the path above it
+ * Returns the container of the last step of `path`, or `undefined` when the path above it
  * is missing or the container has the wrong type for the step.
  */
 function parentContainer(item: Item, path: readonly PathElement[]): Container | undefined {

@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import type { AttributeValue, Item } from "../attribute_value.ts";
-import { applyUpdate } from "./update_apply.ts";
+import { selectPaths } from "./projection.ts";
+import { applyUpdate, updateCreatesItem } from "./update_apply.ts";
 import { parseUpdate } from "./update_parser.ts";
 import { attributesOf, n, type Placeholders, s, validationMessageOf } from "./test_support.ts";
 
@@ -481,7 +482,15 @@ Deno.test("applyUpdate returns the paths it changed", () => {
     attributesOf({ values: { ":v": n("2") } }),
   );
   const { updatedPaths } = applyUpdate(item, update, ["p"]);
-  assert.deepEqual(updatedPaths, [["m", "k"], ["z"], ["gone"], ["c"], ["a", 1]]);
+  assert.deepEqual(updatedPaths, [["a", 5], ["m", "k"], ["z"], ["gone"], ["c"]]);
+});
+
+Deno.test("updateCreatesItem is false for updates that only remove", () => {
+  const attributes = attributesOf({ values: { ":v": n("1"), ":s": { SS: ["x"] } } });
+  assert.equal(updateCreatesItem(parseUpdate("REMOVE a, b.c", attributes)), false);
+  assert.equal(updateCreatesItem(parseUpdate("REMOVE a SET b = :v", attributes)), true);
+  assert.equal(updateCreatesItem(parseUpdate("DELETE a :s", attributes)), true);
+  assert.equal(updateCreatesItem({ actions: [] }), true);
 });
 
 Deno.test("applyUpdate writes an attribute named __proto__ as data", () => {
@@ -495,4 +504,34 @@ Deno.test("applyUpdate writes an attribute named __proto__ as data", () => {
     '{"p":{"S":"key"},"m":{"M":{"__proto__":{"N":"1"}}},"__proto__":{"N":"1"}}',
   );
   assert.equal(Object.getPrototypeOf(item), Object.prototype);
+});
+
+Deno.test("updated paths select ReturnValues as DynamoDB does", () => {
+  const item: Item = { ...KEY, a: { M: { b: s("dog"), c: list(1, 2, 3) } }, d: s("cat") };
+  const run = (expression: string, before: Item) => {
+    const update = parseUpdate(expression, attributesOf({ values: { ":v": n("70") } }));
+    const result = applyUpdate(before, update, ["p"]);
+    return {
+      item: result.item,
+      updatedOld: selectPaths(before, result.updatedPaths),
+      updatedNew: selectPaths(result.item, result.updatedPaths),
+    };
+  };
+
+  const replaced = run("SET a.c[1] = :v", item);
+  assert.deepEqual(replaced.updatedOld, { a: { M: { c: list(2) } } });
+  assert.deepEqual(replaced.updatedNew, { a: { M: { c: list(70) } } });
+
+  const removed = run("REMOVE a.c[1], a.c[3]", item);
+  assert.deepEqual(removed.updatedOld, { a: { M: { c: list(2) } } });
+  // The element that moved into position 1 appears as the new value.
+  assert.deepEqual(removed.updatedNew, { a: { M: { c: list(3) } } });
+
+  const appended = run("SET a.c[100] = :v", item);
+  assert.deepEqual(appended.item.a, { M: { b: s("dog"), c: list(1, 2, 3, 70) } });
+  assert.deepEqual(appended.updatedNew, {});
+
+  const added = run("SET a.x = :v", item);
+  assert.deepEqual(added.updatedOld, {});
+  assert.deepEqual(added.updatedNew, { a: { M: { x: n("70") } } });
 });

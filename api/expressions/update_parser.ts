@@ -12,11 +12,11 @@
  *
  * Section keywords match in any letter case and each section may appear once. Only two operands
  * can be added or subtracted (`:a + :b + :c` is a syntax error), and `+` cannot appear inside a
- * function argument. After a syntax error, DynamoDB ranks the semantic errors as follows (dynalite's
- * order, tested against DynamoDB), the leftmost winning within a rank: reserved word, unknown
- * function, function not allowed here, repeated section, undefined `#name`, undefined `:value`,
- * overlapping paths, conflicting paths, wrong ADD/DELETE operand type, then the other function
- * errors (operand count, operand type, a value where a path is needed).
+ * function argument. A syntax error is reported first. The semantic errors then rank as follows,
+ * and within a rank the leftmost wins: reserved word, unknown function, function not allowed here,
+ * repeated section, undefined `#name`, undefined `:value`, overlapping paths, conflicting paths,
+ * wrong ADD/DELETE operand type, then the other function errors (operand count, operand type, a
+ * value where a path is needed). This is dynalite's order, which was tested against DynamoDB.
  *
  * @module
  */
