@@ -1,6 +1,6 @@
 /**
  * CBOR encoding of peer batches and persisted Raft records, as laid out in `cluster/FORMAT.md`
- * ("Peer batch", "Raft message", "Raft persisted state"). Every record is a CBOR array with its
+ * ("Peer batch", "Group message", "Raft persisted state"). Every record is a CBOR array with its
  * fields in a fixed order, so the encoding is compact and needs no field names. A batch starts
  * with a format version.
  *

@@ -3,8 +3,8 @@
  * snapshots, membership and messages.
  *
  * Every numeric enum here is stored in the log or sent between nodes, so its values are frozen:
- * never renumber one, only add new values. `cluster/FORMAT.md` ("Raft messages" and "Raft
- * persisted state") documents the same fields and values.
+ * never renumber one, only add new values. `cluster/FORMAT.md` ("Enumerations", "Group message"
+ * and "Raft persisted state") documents the same fields and values.
  *
  * Indexes and terms are JavaScript numbers. They start at 1, 0 means "none", and they stay far
  * below 2^53 in any realistic cluster lifetime.
