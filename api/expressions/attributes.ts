@@ -17,6 +17,9 @@ import { validationError } from "../errors.ts";
 const NAME_KEY_PATTERN = /^#[0-9A-Za-z_]+$/;
 const VALUE_KEY_PATTERN = /^:[0-9A-Za-z_]+$/;
 
+/** Longest placeholder key, `#` or `:` included, in characters (ASCII, so also bytes). */
+export const PLACEHOLDER_KEY_LENGTH_MAX = 255;
+
 /** Tracks ExpressionAttributeNames/Values of one request and which placeholders were used. */
 export class ExpressionAttributes {
   readonly #names: Readonly<Record<string, string>>;
@@ -31,15 +34,17 @@ export class ExpressionAttributes {
    * @param values `ExpressionAttributeValues` as sent and already validated as attribute values,
    * or `undefined` when absent.
    * @throws DynamoDBError ValidationException for an empty map
-   * (`ExpressionAttributeNames must not be empty`) or a key that is not `#` or `:` followed by
+   * (`ExpressionAttributeNames must not be empty`), a key that is not `#` or `:` followed by
    * letters, digits and underscores
-   * (`ExpressionAttributeNames contains invalid key: Syntax error; key: "<key>"`).
+   * (`ExpressionAttributeNames contains invalid key: Syntax error; key: "<key>"`), a key longer
+   * than 255 characters, or a name that is the empty string.
    */
   constructor(
     names: Record<string, string> | undefined,
     values: Record<string, AttributeValue> | undefined,
   ) {
     checkKeys("ExpressionAttributeNames", names, NAME_KEY_PATTERN);
+    checkNames(names);
     checkKeys("ExpressionAttributeValues", values, VALUE_KEY_PATTERN);
     this.#names = names ?? {};
     this.#values = values ?? {};
@@ -103,6 +108,22 @@ function checkKeys(
   for (const key of keys) {
     if (!pattern.test(key)) {
       throw validationError(`${parameter} contains invalid key: Syntax error; key: "${key}"`);
+    }
+    // NOTE: this message and the empty-name one below are the texts of Amazon's DAX client, which
+    // checks requests the way DynamoDB does; no test suite records DynamoDB's own wording.
+    if (key.length > PLACEHOLDER_KEY_LENGTH_MAX) {
+      throw validationError(
+        `${parameter} contains invalid key: The expression attribute map contains a key that is ` +
+          "too long",
+      );
+    }
+  }
+}
+
+function checkNames(names: Record<string, string> | undefined): void {
+  for (const [key, name] of Object.entries(names ?? {})) {
+    if (name === "") {
+      throw validationError(`ExpressionAttributeNames contains invalid value: for key ${key}`);
     }
   }
 }

@@ -39,6 +39,27 @@ Deno.test("ExpressionAttributes rejects invalid placeholder keys", () => {
   }
 });
 
+Deno.test("ExpressionAttributes limits key length and rejects empty names", () => {
+  const longest = "#" + "k".repeat(254);
+  new ExpressionAttributes({ [longest]: "a" }, { [":" + "v".repeat(254)]: n("1") });
+  assert.equal(
+    validationMessageOf(() => new ExpressionAttributes({ [longest + "k"]: "a" }, undefined)),
+    "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key " +
+      "that is too long",
+  );
+  assert.equal(
+    validationMessageOf(() =>
+      new ExpressionAttributes(undefined, { [":" + "v".repeat(255)]: n("1") })
+    ),
+    "ExpressionAttributeValues contains invalid key: The expression attribute map contains a " +
+      "key that is too long",
+  );
+  assert.equal(
+    validationMessageOf(() => new ExpressionAttributes({ "#a": "a", "#b": "" }, undefined)),
+    "ExpressionAttributeNames contains invalid value: for key #b",
+  );
+});
+
 Deno.test("ExpressionAttributes accepts letters, digits and underscores", () => {
   const attributes = new ExpressionAttributes(
     { "#Alpha_Numeric_123": "a", "#123": "b", "#_": "c" },
