@@ -17,7 +17,7 @@ import { validationError } from "../errors.ts";
 const NAME_KEY_PATTERN = /^#[0-9A-Za-z_]+$/;
 const VALUE_KEY_PATTERN = /^:[0-9A-Za-z_]+$/;
 
-/** Longest placeholder key, `#` or `:` included, in characters (ASCII, so also bytes). */
+/** Maximum length of a placeholder key, `#` or `:` included, in characters (ASCII, so bytes). */
 export const PLACEHOLDER_KEY_LENGTH_MAX = 255;
 
 /** Tracks ExpressionAttributeNames/Values of one request and which placeholders were used. */
@@ -110,7 +110,7 @@ function checkKeys(
       throw validationError(`${parameter} contains invalid key: Syntax error; key: "${key}"`);
     }
     // NOTE: this message and the empty-name one below are the texts of Amazon's DAX client, which
-    // checks requests the way DynamoDB does; no test suite records DynamoDB's own wording.
+    // checks requests the way DynamoDB does. No test suite records DynamoDB's own wording.
     if (key.length > PLACEHOLDER_KEY_LENGTH_MAX) {
       throw validationError(
         `${parameter} contains invalid key: The expression attribute map contains a key that is ` +

@@ -149,18 +149,15 @@ export function beginsWith(value: AttributeValue, prefix: AttributeValue): boole
   return false;
 }
 
-const utf8 = new TextEncoder();
-
 /**
- * Implements `size(value)`: the length in bytes of a string (UTF-8) or binary, the number of
- * elements of a set or list, or the number of entries of a map. Numbers, booleans and nulls have
- * no size (`undefined`), so a comparison with their size is false.
- *
- * NOTE: DynamoDB's expression guide calls `size` of a string its length, while its PartiQL guide
- * calls it a size in bytes. This counts UTF-8 bytes, so non-ASCII text may differ from DynamoDB.
+ * Implements `size(value)`: the length of a string in UTF-16 code units, the number of bytes of a
+ * binary, the number of elements of a set or list, or the number of entries of a map. Numbers,
+ * booleans and nulls have no size (`undefined`), so a comparison with their size is false.
+ * DynamoDB counts UTF-16 code units, so `size` of `"é𝄞"` is 3 (checked against DynamoDB by the
+ * ExtendDB project).
  */
 export function sizeOf(value: AttributeValue): number | undefined {
-  if ("S" in value) return utf8.encode(value.S).length;
+  if ("S" in value) return value.S.length;
   if ("B" in value) return decodeBinary(value.B).length;
   if ("SS" in value) return value.SS.length;
   if ("NS" in value) return value.NS.length;
