@@ -199,7 +199,7 @@ Deno.test("limits and validation errors through the AWS SDK", async (t) => {
         ],
         [
           { tags: { SS: ["a", "a"] } },
-          "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
+          'One or more parameter values were invalid: Input collection ["a", "a"] contains duplicates.',
         ],
         [
           { gone: { NULL: false } },
@@ -220,12 +220,14 @@ Deno.test("limits and validation errors through the AWS SDK", async (t) => {
         ],
         [{ count: { N: "dog" } }, "The parameter cannot be converted to a numeric value: dog"],
       ];
+      // PutItem reports invalid attribute values inside DynamoDB's request-validation envelope
+      // ("1 validation error detected: ..."), unlike GetItem and Query.
       for (const [attributes, message] of cases) {
         await expectServiceError(
           client.send(
             new PutItemCommand({ TableName, Item: { ...key, ...attributes } as never }),
           ),
-          { name: "ValidationException", message },
+          { name: "ValidationException", message: `1 validation error detected: ${message}` },
         );
       }
       const stored = await client.send(new GetItemCommand({ TableName, Key: key }));

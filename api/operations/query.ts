@@ -1,0 +1,225 @@
+/**
+ * Query: the items of one partition key value in sort key order (or reverse), from a table or a
+ * secondary index, one page per call.
+ *
+ * @module
+ */
+
+import type { AttributeValue, Item } from "../attribute_value.ts";
+import type { IndexDefinition, KeySchema, TableDefinition } from "../../cluster/catalog.ts";
+import { indexEntryKey } from "../../cluster/item_store.ts";
+import {
+  itemStorageKey,
+  keySuccessor,
+  partitionKeyPrefix,
+  sortKeyRange,
+} from "../../cluster/key_layout.ts";
+import { compareKeys } from "../../storage/engine.ts";
+import { validationError } from "../errors.ts";
+import {
+  type Condition,
+  type DocumentPath,
+  type KeyConditionResult,
+  parseKeyCondition,
+} from "../expressions/mod.ts";
+import {
+  checkExpressionParameters,
+  convertKeyConditions,
+  type LegacyCondition,
+} from "../expressions/legacy.ts";
+import { checkRequestShape, type OperationModel } from "../request_shape.ts";
+import { validateItem } from "../validation.ts";
+import {
+  ATTRIBUTE_MAP_SHAPE,
+  EXPRESSION_NAMES_SHAPE,
+  EXPRESSION_VALUES_SHAPE,
+  INDEX_NAME_SHAPE,
+  type OperationContext,
+  RETURN_CONSUMED_CAPACITY_SHAPE,
+  TABLE_NAME_SHAPE,
+} from "./context.ts";
+import { ATTRIBUTES_TO_GET_SHAPE } from "./get_item.ts";
+import { expressionAttributes, validateLegacyValues } from "./item_common.ts";
+import { CONDITIONAL_OPERATOR_SHAPE } from "./put_item.ts";
+import { parseFilterAndProjection, readPage, resolveSelect } from "./read_page.ts";
+import { requireTable } from "./table_description.ts";
+
+/** `Select`. */
+export const SELECT_SHAPE = {
+  type: "String",
+  constraints: {
+    enumValues: ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"],
+  },
+} as const;
+
+/** `Limit` of Query and Scan. */
+export const LIMIT_SHAPE = { type: "Integer", constraints: { minValue: 1 } } as const;
+
+const MODEL: OperationModel = {
+  TableName: TABLE_NAME_SHAPE,
+  IndexName: INDEX_NAME_SHAPE,
+  Select: SELECT_SHAPE,
+  AttributesToGet: ATTRIBUTES_TO_GET_SHAPE,
+  Limit: LIMIT_SHAPE,
+  ConsistentRead: { type: "Boolean" },
+  KeyConditions: { type: "Map", value: { type: "Object" } },
+  QueryFilter: { type: "Map", value: { type: "Object" } },
+  ConditionalOperator: CONDITIONAL_OPERATOR_SHAPE,
+  ScanIndexForward: { type: "Boolean" },
+  ExclusiveStartKey: ATTRIBUTE_MAP_SHAPE,
+  ReturnConsumedCapacity: RETURN_CONSUMED_CAPACITY_SHAPE,
+  ProjectionExpression: { type: "String" },
+  FilterExpression: { type: "String" },
+  KeyConditionExpression: { type: "String" },
+  ExpressionAttributeNames: EXPRESSION_NAMES_SHAPE,
+  ExpressionAttributeValues: EXPRESSION_VALUES_SHAPE,
+};
+
+interface ParsedQuery {
+  keyCondition: KeyConditionResult;
+  filter?: Condition;
+  projection?: DocumentPath[];
+}
+
+/** Handles Query. */
+export async function query(
+  rawInput: Record<string, unknown>,
+  context: OperationContext,
+): Promise<Record<string, unknown>> {
+  const input = checkRequestShape(rawInput, MODEL);
+  const table = requireTable(context, input.TableName as string);
+  const index = findIndex(table, input.IndexName as string | undefined);
+  const keySchema = index?.keySchema ?? table.keySchema;
+  const consistent = input.ConsistentRead === true;
+  if (consistent && index?.kind === "global") {
+    throw validationError("Consistent reads are not supported on global secondary indexes");
+  }
+  const parsed = parseQueryExpressions(input, keySchema);
+  const select = resolveSelect(input.Select as string | undefined, !!parsed.projection, index);
+
+  const prefix = partitionKeyPrefix(
+    index?.indexId ?? table.tableId,
+    parsed.keyCondition.partitionKeyValue,
+  );
+  const range = sortKeyRange(prefix, parsed.keyCondition.sortKeyCondition);
+  const reverse = input.ScanIndexForward === false;
+  if (input.ExclusiveStartKey !== undefined) {
+    const startKey = startKeyBytes(table, index, input.ExclusiveStartKey);
+    if (reverse) {
+      if (compareKeys(startKey, range.end) < 0) range.end = startKey;
+    } else {
+      const after = keySuccessor(startKey);
+      if (compareKeys(after, range.start) > 0) range.start = after;
+    }
+  }
+
+  const snapshot = context.items.snapshot();
+  try {
+    const source = compareKeys(range.start, range.end) < 0
+      ? context.items.queryRange(range, reverse, snapshot)
+      : emptySource();
+    return await readPage(source, {
+      table,
+      index,
+      limit: input.Limit as number | undefined,
+      filter: parsed.filter,
+      projection: parsed.projection,
+      select,
+      consistent,
+      returnConsumedCapacity: input.ReturnConsumedCapacity,
+      fetchTableItem: needsTableFetch(index, select, parsed.projection)
+        ? (entry) => context.items.get(table, entry, snapshot)
+        : undefined,
+    });
+  } finally {
+    snapshot.release();
+  }
+}
+
+function parseQueryExpressions(input: Record<string, unknown>, keySchema: KeySchema): ParsedQuery {
+  checkExpressionParameters(input, "Query");
+  const attributes = expressionAttributes(input);
+  let keyCondition: KeyConditionResult;
+  if (typeof input.KeyConditionExpression === "string") {
+    keyCondition = parseKeyCondition(input.KeyConditionExpression, attributes, keySchema);
+  } else if (input.KeyConditions !== undefined) {
+    keyCondition = convertKeyConditions(
+      validateLegacyValues(input.KeyConditions) as Record<string, LegacyCondition>,
+      keySchema,
+    );
+  } else {
+    throw validationError(
+      "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+    );
+  }
+  const { filter, projection } = parseFilterAndProjection(input, attributes, "QueryFilter");
+  attributes.assertAllUsed();
+  return { keyCondition, filter, projection };
+}
+
+/** Returns the named index of `table`, or throws DynamoDB's error for an unknown index. */
+export function findIndex(
+  table: TableDefinition,
+  name: string | undefined,
+): IndexDefinition | undefined {
+  if (name === undefined) return undefined;
+  const index = [...table.localIndexes, ...table.globalIndexes].find((candidate) =>
+    candidate.name === name
+  );
+  if (index === undefined) {
+    throw validationError(`The table does not have the specified index: ${name}`);
+  }
+  if (index.backfilling) {
+    throw validationError(`Cannot read from backfilling global secondary index: ${name}`);
+  }
+  return index;
+}
+
+/**
+ * Validates `ExclusiveStartKey` and returns the storage key it names: the table's key attributes,
+ * plus the index's when reading an index.
+ */
+export function startKeyBytes(
+  table: TableDefinition,
+  index: IndexDefinition | undefined,
+  raw: unknown,
+): Uint8Array {
+  const key = validateItem(raw);
+  const schemas = index === undefined ? [table.keySchema] : [table.keySchema, index.keySchema];
+  const expected = new Set<string>();
+  for (const schema of schemas) {
+    for (const attribute of [schema.partitionKey, schema.sortKey]) {
+      if (attribute === undefined) continue;
+      expected.add(attribute.name);
+      const value: AttributeValue | undefined = key[attribute.name];
+      if (value === undefined || !(attribute.type in value)) {
+        throw validationError(
+          "The provided starting key is invalid: The provided key element does not match the schema",
+        );
+      }
+    }
+  }
+  if (Object.keys(key).some((name) => !expected.has(name))) {
+    throw validationError(
+      "The provided starting key is invalid: The provided key element does not match the schema",
+    );
+  }
+  if (index === undefined) return itemStorageKey(table.tableId, table.keySchema, key);
+  return indexEntryKey(table, index, key)!;
+}
+
+function needsTableFetch(
+  index: IndexDefinition | undefined,
+  select: string,
+  projection: DocumentPath[] | undefined,
+): boolean {
+  if (index === undefined || index.kind !== "local" || index.projection.type === "ALL") {
+    return false;
+  }
+  if (select === "ALL_ATTRIBUTES") return true;
+  if (projection === undefined) return false;
+  const available = new Set(index.projection.nonKeyAttributes ?? []);
+  return projection.some((path) => !available.has(path[0] as string));
+}
+
+async function* emptySource(): AsyncGenerator<Item> {}
