@@ -21,7 +21,8 @@
  * be compacting, so its figure is a lower bound. Space amplification is the database directory's
  * size after the overwrite divided by N × (key + value) bytes.
  *
- * Runs on the request path's main thread only; intended for a quiet machine.
+ * Each engine and value size runs in its own child process, so the peak RSS reported is that
+ * run's alone. Intended for a quiet machine.
  *
  * @module
  */
@@ -51,7 +52,8 @@ interface BenchResult {
   opsPerSecond: Record<string, number>;
   writeAmplification: number;
   spaceAmplification: number;
-  rssBytes: number;
+  /** Peak resident set size of the process that ran only this engine and value size. */
+  peakRssBytes: number;
 }
 
 function keyOf(index: number): Uint8Array {
@@ -95,6 +97,12 @@ async function timed(count: number, operation: (index: number) => Promise<unknow
   };
   await Promise.all(Array.from({ length: IN_FLIGHT_OPERATIONS }, worker));
   return count / ((performance.now() - startMs) / 1000);
+}
+
+/** Returns the process's peak resident set size (`VmHWM` in `/proc/self/status`). */
+function peakRssBytes(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(Deno.readTextFileSync("/proc/self/status"));
+  return match ? Number(match[1]) * 1024 : Deno.memoryUsage().rss;
 }
 
 function bytesWrittenByProcess(): number {
@@ -231,7 +239,7 @@ async function runWorkloads(
   });
   await target.close();
   await Deno.remove(directory, { recursive: true });
-  return { opsPerSecond, writeAmplification, spaceAmplification, rssBytes: Deno.memoryUsage().rss };
+  return { opsPerSecond, writeAmplification, spaceAmplification, peakRssBytes: peakRssBytes() };
 }
 
 const WORKLOADS = ["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "scan"];
@@ -256,7 +264,7 @@ function formatTable(valueBytes: number, results: Map<string, BenchResult>): str
     `| ${label} | ${names.map((name) => pick(results.get(name)!)).join(" | ")} |`;
   lines.push(row("write amplification", (result) => result.writeAmplification.toFixed(2)));
   lines.push(row("space amplification", (result) => result.spaceAmplification.toFixed(2)));
-  lines.push(row("process RSS (MiB)", (result) => (result.rssBytes / 2 ** 20).toFixed(0)));
+  lines.push(row("peak RSS (MiB)", (result) => (result.peakRssBytes / 2 ** 20).toFixed(0)));
   return lines.join("\n");
 }
 
@@ -280,6 +288,7 @@ export async function runStorageBench(args: string[]): Promise<void> {
       "value-bytes": { type: "string", default: "100,1024" },
       engines: { type: "string", default: "strata,leveldb" },
       directory: { type: "string" },
+      child: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -301,14 +310,49 @@ export async function runStorageBench(args: string[]): Promise<void> {
   }
 
   const baseDirectory = values.directory ?? await Deno.makeTempDir({ prefix: "strata-bench-" });
+  if (values.child) {
+    const settings = { keyCount, readCount, valueBytes: valueSizes[0]! };
+    const result = await runWorkloads(openers[engines[0]!]!, settings, baseDirectory);
+    console.log(CHILD_RESULT_PREFIX + JSON.stringify(result));
+    return;
+  }
   console.log(`storage benchmark: ${keyCount} keys, ${readCount} reads, engines ${engines}`);
   for (const valueBytes of valueSizes) {
     const results = new Map<string, BenchResult>();
     for (const name of engines) {
-      const settings = { keyCount, readCount, valueBytes };
-      results.set(name, await runWorkloads(openers[name]!, settings, baseDirectory));
+      const childArgs = [
+        `--keys=${keyCount}`,
+        `--reads=${readCount}`,
+        `--value-bytes=${valueBytes}`,
+        `--engines=${name}`,
+        `--directory=${baseDirectory}`,
+      ];
+      console.error(`running ${name} with ${valueBytes}-byte values`);
+      results.set(name, await runChild(childArgs));
     }
     console.log("\n" + formatTable(valueBytes, results));
   }
   if (values.directory === undefined) await Deno.remove(baseDirectory, { recursive: true });
 }
+
+const CHILD_RESULT_PREFIX = "storage-bench-result ";
+
+/**
+ * Runs one engine and value size in a fresh process, so its peak RSS and garbage are its own,
+ * and returns the result the child printed.
+ */
+async function runChild(args: string[]): Promise<BenchResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--child", ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  const line = text.split("\n").find((candidate) => candidate.startsWith(CHILD_RESULT_PREFIX));
+  if (!output.success || line === undefined) {
+    throw new Error(`benchmark child ${args.join(" ")} failed with code ${output.code}`);
+  }
+  return JSON.parse(line.slice(CHILD_RESULT_PREFIX.length)) as BenchResult;
+}
+
+if (import.meta.main) await runStorageBench(Deno.args);

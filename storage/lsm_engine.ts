@@ -39,7 +39,7 @@ import {
   tombstoneDropPredicate,
 } from "./compaction.ts";
 import type { Entry, ScanOptions, Snapshot, StorageEngine, WriteOperation } from "./engine.ts";
-import { StorageError } from "./engine.ts";
+import { compareKeys, StorageError } from "./engine.ts";
 import type { FileSystem } from "./file_system.ts";
 import { fileName, joinPath } from "./file_names.ts";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
@@ -417,8 +417,7 @@ export class LsmEngine implements Engine {
 
   async #commitGroup(group: PendingWrite[]): Promise<void> {
     const operations = group.flatMap((pending) => pending.operations);
-    const firstSequence = this.#lastSequence + 1;
-    const record = encodeWalRecord(firstSequence, operations);
+    const { record, entries } = encodeWalRecord(this.#lastSequence + 1, operations);
     try {
       await this.#wal.append(record);
       if (this.#syncMode.mode === "always") {
@@ -431,13 +430,11 @@ export class LsmEngine implements Engine {
       return;
     }
 
-    let sequence = firstSequence;
-    for (const operation of operations) {
-      this.#active.add(toInternalEntry(operation, sequence++));
-      this.#counters.userBytesWritten += operation.key.length +
-        (operation.kind === "put" ? operation.value.length : 0);
+    for (const entry of entries) {
+      this.#active.add(entry);
+      this.#counters.userBytesWritten += entry.userKey.length + entry.value.length;
     }
-    this.#lastSequence = sequence - 1;
+    this.#lastSequence += entries.length;
     this.#counters.writeBatches += group.length;
     this.#counters.writeGroups++;
     this.#counters.walBytesWritten += record.length;
@@ -725,44 +722,75 @@ export class LsmEngine implements Engine {
     });
   }
 
-  async get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
-    this.#checkOpen();
-    const sequence = this.#readSequence(snapshot);
-    for (const memtable of this.#memtables()) {
-      const entry = memtable.get(key, sequence);
-      if (entry) return entry.kind === EntryKind.Put ? entry.value.slice() : undefined;
+  get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
+    try {
+      this.#checkOpen();
+      const sequence = this.#readSequence(snapshot);
+      const inMemory = this.#getFromMemtables(key, sequence);
+      if (inMemory) {
+        return Promise.resolve(
+          inMemory.kind === EntryKind.Put ? inMemory.value.slice() : undefined,
+        );
+      }
+      const candidates = this.#tablesThatMayHold(key, sequence);
+      if (candidates.length === 0) return Promise.resolve(undefined);
+      return this.#getFromTables(candidates, key, sequence);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
 
-    const tables = this.#tables;
+  #getFromMemtables(key: Uint8Array, sequence: number): InternalEntry | undefined {
+    const found = this.#active.get(key, sequence);
+    if (found) return found;
+    for (const frozen of this.#frozen) {
+      const entry = frozen.memtable.get(key, sequence);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
+  /**
+   * Returns the tables (newest data first) whose sequence range, key range and bloom filter
+   * allow a version of `key` at or below `sequence`. Runs synchronously, so a lookup of an absent
+   * key usually finishes without any I/O or await.
+   */
+  #tablesThatMayHold(key: Uint8Array, sequence: number): LiveTable[] {
+    const candidates: LiveTable[] = [];
+    for (const table of this.#tables) {
+      const { minSequence, smallest, largest } = table.properties;
+      if (minSequence > sequence) continue;
+      if (compareKeys(key, smallest.userKey) < 0 || compareKeys(key, largest.userKey) > 0) continue;
+      if (!table.reader.mayContain(key)) {
+        this.#counters.bloomFilterSkips++;
+        continue;
+      }
+      candidates.push(table);
+    }
+    return candidates;
+  }
+
+  /** Finds the newest version at or below `sequence` in `tables` (newest data first). */
+  async #getFromTables(
+    tables: readonly LiveTable[],
+    key: Uint8Array,
+    sequence: number,
+  ): Promise<Uint8Array | undefined> {
     for (const table of tables) table.acquire();
     try {
-      const newest = await this.#getFromTables(tables, key, sequence);
+      let newest: InternalEntry | undefined;
+      for (const table of tables) {
+        if (newest && table.properties.maxSequence <= newest.sequence) break;
+        this.#counters.tableLookups++;
+        const { entry } = await table.reader.get(key, sequence);
+        if (entry && (!newest || entry.sequence > newest.sequence)) newest = entry;
+      }
       return newest?.kind === EntryKind.Put ? newest.value : undefined;
     } catch (error) {
       throw this.#noteReadFailure(error);
     } finally {
       for (const table of tables) table.release();
     }
-  }
-
-  /** Finds the newest version at or below `sequence` among `tables` (newest data first). */
-  async #getFromTables(
-    tables: readonly LiveTable[],
-    key: Uint8Array,
-    sequence: number,
-  ): Promise<InternalEntry | undefined> {
-    let newest: InternalEntry | undefined;
-    for (const table of tables) {
-      if (newest && table.properties.maxSequence <= newest.sequence) break;
-      if (table.properties.minSequence > sequence) continue;
-      this.#counters.tableLookups++;
-      const result = await table.reader.get(key, sequence);
-      if (result.bloomExcluded) this.#counters.bloomFilterSkips++;
-      if (result.entry && (!newest || result.entry.sequence > newest.sequence)) {
-        newest = result.entry;
-      }
-    }
-    return newest;
   }
 
   async *scan(options: ScanOptions = {}): AsyncIterableIterator<Entry> {
@@ -893,10 +921,4 @@ export class LsmEngine implements Engine {
       compactionStopped: this.#compactionError ? 1 : 0,
     };
   }
-}
-
-function toInternalEntry(operation: WriteOperation, sequence: number): InternalEntry {
-  return operation.kind === "put"
-    ? { userKey: operation.key, sequence, kind: EntryKind.Put, value: operation.value }
-    : { userKey: operation.key, sequence, kind: EntryKind.Delete, value: new Uint8Array(0) };
 }

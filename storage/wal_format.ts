@@ -67,14 +67,23 @@ export function encodedOperationBytes(operation: WriteOperation): number {
     : 1 + 4 + operation.key.length;
 }
 
+/** An encoded record and the versions it holds, whose arrays are views into `record`. */
+export interface EncodedWalRecord {
+  record: Uint8Array;
+  entries: InternalEntry[];
+}
+
+const EMPTY_VALUE = new Uint8Array(0);
+
 /**
  * Encodes a whole record (header and payload) holding `operations`, which get the sequence
- * numbers `firstSequence`, `firstSequence + 1`, and so on.
+ * numbers `firstSequence`, `firstSequence + 1`, and so on. The returned entries share the
+ * record's buffer, so a memtable can keep them without a second copy of the bytes.
  */
 export function encodeWalRecord(
   firstSequence: number,
   operations: readonly WriteOperation[],
-): Uint8Array {
+): EncodedWalRecord {
   let payloadBytes = WAL_PAYLOAD_PREFIX_BYTES;
   for (const operation of operations) payloadBytes += encodedOperationBytes(operation);
   assert(payloadBytes <= MAX_WAL_PAYLOAD_BYTES, `WAL payload of ${payloadBytes} bytes too large`);
@@ -88,21 +97,28 @@ export function encodeWalRecord(
   view.setUint32(offset + 8, operations.length, true);
   offset += WAL_PAYLOAD_PREFIX_BYTES;
 
+  const entries: InternalEntry[] = [];
+  let sequence = firstSequence;
   for (const operation of operations) {
-    record[offset] = operation.kind === "put" ? EntryKind.Put : EntryKind.Delete;
+    const kind = operation.kind === "put" ? EntryKind.Put : EntryKind.Delete;
+    record[offset] = kind;
     view.setUint32(offset + 1, operation.key.length, true);
     record.set(operation.key, offset + 5);
+    const userKey = record.subarray(offset + 5, offset + 5 + operation.key.length);
     offset += 5 + operation.key.length;
+    let value = EMPTY_VALUE;
     if (operation.kind === "put") {
       view.setUint32(offset, operation.value.length, true);
       record.set(operation.value, offset + 4);
+      value = record.subarray(offset + 4, offset + 4 + operation.value.length);
       offset += 4 + operation.value.length;
     }
+    entries.push({ userKey, sequence: sequence++, kind, value });
   }
   assert(offset === record.length, "WAL record size computed wrongly");
 
   view.setUint32(0, checksum32(record.subarray(4)), true);
-  return record;
+  return { record, entries };
 }
 
 /** Outcome of {@linkcode decodeWalRecordAt}. */
@@ -156,7 +172,7 @@ function decodePayload(payload: Uint8Array): WalRecord | string {
     if (offset + keyBytes > payload.length) return "key past end of payload";
     const userKey = payload.subarray(offset, offset + keyBytes);
     offset += keyBytes;
-    let value: Uint8Array = new Uint8Array(0);
+    let value: Uint8Array = EMPTY_VALUE;
     if (kind === EntryKind.Put) {
       if (offset + 4 > payload.length) return "value length past end of payload";
       const valueBytes = view.getUint32(offset, true);

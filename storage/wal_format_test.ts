@@ -21,13 +21,15 @@ function toHex(data: Uint8Array): string {
 }
 
 Deno.test("wal record round trips puts and deletes", () => {
-  const record = encodeWalRecord(7, [
+  const { record, entries } = encodeWalRecord(7, [
     { kind: "put", key: bytes(1, 2), value: bytes(9) },
     { kind: "delete", key: bytes(3) },
   ]);
   const result = decodeWalRecordAt(record, 0);
   assert.equal(result.status, "valid");
   if (result.status !== "valid") return;
+  assert.deepEqual(result.record.entries, entries);
+  assert.equal(entries[0]?.userKey.buffer, record.buffer, "entries must share the record's bytes");
   assert.equal(result.endOffset, record.length);
   assert.equal(result.record.firstSequence, 7);
   assert.equal(result.record.entries.length, 2);
@@ -44,7 +46,11 @@ Deno.test("wal record round trips puts and deletes", () => {
 });
 
 Deno.test("wal record golden bytes match FORMAT.md", () => {
-  const record = encodeWalRecord(5, [{ kind: "put", key: bytes(0x61), value: bytes(0x62, 0x63) }]);
+  const { record } = encodeWalRecord(5, [{
+    kind: "put",
+    key: bytes(0x61),
+    value: bytes(0x62, 0x63),
+  }]);
   assert.equal(
     toHex(record),
     "ee 58 12 b8 18 00 00 00 05 00 00 00 00 00 00 00 01 00 00 00 01 01 00 00 00 61 02 00 00 00 62 63",
@@ -53,7 +59,7 @@ Deno.test("wal record golden bytes match FORMAT.md", () => {
 });
 
 Deno.test("wal record detects every flipped bit", () => {
-  const record = encodeWalRecord(1, [{ kind: "put", key: bytes(1), value: bytes(2, 3) }]);
+  const { record } = encodeWalRecord(1, [{ kind: "put", key: bytes(1), value: bytes(2, 3) }]);
   for (let offset = 0; offset < record.length; offset++) {
     for (let bit = 0; bit < 8; bit++) {
       const damaged = record.slice();
@@ -65,7 +71,7 @@ Deno.test("wal record detects every flipped bit", () => {
 });
 
 Deno.test("wal record reports a cut record as incomplete", () => {
-  const record = encodeWalRecord(1, [{ kind: "put", key: bytes(1), value: bytes(2, 3) }]);
+  const { record } = encodeWalRecord(1, [{ kind: "put", key: bytes(1), value: bytes(2, 3) }]);
   for (let length = 0; length < record.length; length++) {
     assert.equal(decodeWalRecordAt(record.subarray(0, length), 0).status, "incomplete");
   }

@@ -15,7 +15,7 @@ function segmentOf(recordCount: number): { bytes: Uint8Array; recordOffsets: num
   const recordOffsets: number[] = [];
   let offset = WAL_SEGMENT_HEADER_BYTES;
   for (let index = 0; index < recordCount; index++) {
-    const record = encodeWalRecord(index + 1, [
+    const { record } = encodeWalRecord(index + 1, [
       { kind: "put", key: new Uint8Array([index]), value: new Uint8Array(20).fill(index) },
     ]);
     recordOffsets.push(offset);

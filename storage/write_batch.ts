@@ -19,8 +19,8 @@ export interface PendingWrite {
 
 /**
  * Checks one operation against the key and value limits and returns a copy, so a caller that
- * reuses its arrays cannot change what the engine stores. Throws an "invalid-argument"
- * StorageError naming the violated limit.
+ * reuses its arrays before the write resolves cannot change what is stored. Throws an
+ * "invalid-argument" StorageError naming the violated limit.
  */
 export function copyValidOperation(operation: WriteOperation): WriteOperation {
   if (!(operation.key instanceof Uint8Array)) {
