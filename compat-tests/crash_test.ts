@@ -25,7 +25,7 @@ const FIRST_ACK_TIMEOUT_MS = 10_000;
 /** Longest a writer may run after the server was killed. */
 const WRITER_EXIT_TIMEOUT_MS = 10_000;
 /** Upper bound on the random delay between the first acknowledgement and the kill. */
-const KILL_DELAY_MAX_MS = 300;
+const KILL_DELAY_MAX_MS = 600;
 /** Upper bound on Scan pages when reading the table back. */
 const SCAN_PAGE_MAX = 1000;
 const TABLE_NAME = "crash_test";
