@@ -260,14 +260,18 @@ class UpdateResolver {
     }
   }
 
-  /** ADD takes a number or a set, DELETE a set. */
+  /**
+   * ADD takes a number or a set, DELETE a set. DynamoDB names the allowed types after the
+   * action (`typeSet: ALLOWED_FOR_DELETE_OPERAND`, as in a DELETE error reported from DynamoDB).
+   */
   #checkAddDeleteOperand(kind: "add" | "delete", value: AttributeValue): void {
     const typeName = ADD_DELETE_TYPE_NAMES[typeOf(value)];
     if (typeName === undefined || (kind === "add" && "N" in value)) return;
+    const action = kind.toUpperCase();
     this.record(
       "operand",
       "Incorrect operand type for operator or function; " +
-        `operator: ${kind.toUpperCase()}, operand type: ${typeName}`,
+        `operator: ${action}, operand type: ${typeName}, typeSet: ALLOWED_FOR_${action}_OPERAND`,
     );
   }
 

@@ -200,25 +200,25 @@ const SEMANTIC_ERRORS: ErrorCase[] = [
     expression: "ADD a :v",
     placeholders: { values: { ":v": s("hello") } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
-      "operator: ADD, operand type: STRING",
+      "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
   },
   {
     expression: "ADD a :v",
     placeholders: { values: { ":v": { L: [n("3")] } } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
-      "operator: ADD, operand type: LIST",
+      "operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND",
   },
   {
     expression: "DELETE a :v",
     placeholders: { values: { ":v": n("1") } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
-      "operator: DELETE, operand type: NUMBER",
+      "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND",
   },
   {
     expression: "DELETE a :v",
     placeholders: { values: { ":v": { M: {} } } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
-      "operator: DELETE, operand type: MAP",
+      "operator: DELETE, operand type: MAP, typeSet: ALLOWED_FOR_DELETE_OPERAND",
   },
   {
     expression: "SET status = :v1",
@@ -288,7 +288,7 @@ const RANKED_ERRORS: ErrorCase[] = [
     expression: "SET a = :s + :v1 ADD b :s",
     placeholders: { values: { ":s": s("x"), ":v1": n("1") } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
-      "operator: ADD, operand type: STRING",
+      "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
   },
 ];
 
