@@ -48,7 +48,7 @@ export async function deleteItem(
   if (returnValues === "ALL_OLD" && previous !== undefined) output.Attributes = previous;
   const capacity = renderConsumedCapacity(
     table.name,
-    writeUsage(table, previous, undefined),
+    () => writeUsage(table, previous, undefined),
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;

@@ -60,7 +60,7 @@ export async function getItem(
   const consistent = input.ConsistentRead === true;
   const capacity = renderConsumedCapacity(
     table.name,
-    { kind: "read", tableUnits: readUnits(item ? itemSizeBytes(item) : 0, consistent) },
+    () => ({ kind: "read", tableUnits: readUnits(item ? itemSizeBytes(item) : 0, consistent) }),
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;

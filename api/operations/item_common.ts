@@ -110,15 +110,17 @@ export function wantsOldItemOnFailure(input: Record<string, unknown>): boolean {
 
 /**
  * Renders `ConsumedCapacity` for one table, or undefined when the client did not ask for it
- * (`ReturnConsumedCapacity` absent or NONE).
+ * (`ReturnConsumedCapacity` absent or NONE). Pass `usage` as a function to skip computing item
+ * sizes when nobody asked.
  */
 export function renderConsumedCapacity(
   tableName: string,
-  usage: CapacityUsage,
+  usage: CapacityUsage | (() => CapacityUsage),
   report: unknown,
 ): Record<string, unknown> | undefined {
   if (report !== "TOTAL" && report !== "INDEXES") return undefined;
-  return { ...consumedCapacity(tableName, usage, report) };
+  const computed = typeof usage === "function" ? usage() : usage;
+  return { ...consumedCapacity(tableName, computed, report) };
 }
 
 /** Read units for `sizeBytes` read in one rounding (an item, or a Query/Scan page). */

@@ -102,7 +102,7 @@ export async function putItem(
   if (returnValues === "ALL_OLD" && previous !== undefined) output.Attributes = previous;
   const capacity = renderConsumedCapacity(
     table.name,
-    writeUsage(table, previous, item),
+    () => writeUsage(table, previous, item),
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;

@@ -93,7 +93,7 @@ export async function updateItem(
   }
   const capacity = renderConsumedCapacity(
     table.name,
-    writeUsage(table, outcome.before, outcome.after),
+    () => writeUsage(table, outcome.before, outcome.after),
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;
