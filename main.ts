@@ -30,6 +30,9 @@ Options of serve:
   --wal-sync MODE           always: fsync the write-ahead log before acknowledging each write
                             (default); batch-ms:N: acknowledge at once and fsync every N ms,
                             which can lose the last N ms of writes in a crash
+  --memtable-mb N           Size at which the in-memory table is flushed to disk, in MiB
+                            (default 64)
+  --block-cache-mb N        Size of the cache of SSTable data blocks, in MiB (default 256)
 
 Example:
   strata serve --port 8000 --data ./data
@@ -45,6 +48,8 @@ interface ServeOptions {
   dataDirectory: string;
   logLevel: ReturnType<typeof parseLogLevel> & string;
   walSync: WalSyncMode;
+  memtableSizeBytes: number;
+  blockCacheSizeBytes: number;
 }
 
 function parseServeOptions(args: string[]): ServeOptions {
@@ -58,6 +63,8 @@ function parseServeOptions(args: string[]): ServeOptions {
         data: { type: "string", default: "./data" },
         "log-level": { type: "string", default: "info" },
         "wal-sync": { type: "string", default: "always" },
+        "memtable-mb": { type: "string", default: "64" },
+        "block-cache-mb": { type: "string", default: "256" },
       },
       allowPositionals: false,
       strict: true,
@@ -83,7 +90,18 @@ function parseServeOptions(args: string[]): ServeOptions {
     dataDirectory: values.data,
     logLevel,
     walSync: parseWalSync(values["wal-sync"]),
+    memtableSizeBytes: parseMebibytes("--memtable-mb", values["memtable-mb"]),
+    blockCacheSizeBytes: parseMebibytes("--block-cache-mb", values["block-cache-mb"]),
   };
+}
+
+/** Parses a size flag given in MiB (fractions allowed, from 1/1024 to 65536) into bytes. */
+function parseMebibytes(flag: string, text: string): number {
+  const mebibytes = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || mebibytes < 1 / 1024 || mebibytes > 65536) {
+    throw new UsageError(`invalid ${flag} '${text}': expected a size in MiB from 0.001 to 65536`);
+  }
+  return Math.round(mebibytes * 1024 * 1024);
 }
 
 function parseWalSync(text: string): WalSyncMode {
@@ -105,6 +123,8 @@ async function serve(options: ServeOptions): Promise<number> {
     dataDirectory: options.dataDirectory,
     logger,
     walSync: options.walSync,
+    memtableSizeBytes: options.memtableSizeBytes,
+    blockCacheSizeBytes: options.blockCacheSizeBytes,
     onAssertionFailure: (error) => {
       logger.error("server.assertion_failed", { error });
       exitCode = 1;

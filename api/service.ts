@@ -26,6 +26,8 @@ export async function startService(options: {
   dataDirectory: string;
   logger: Logger;
   walSync?: WalSyncMode;
+  memtableSizeBytes?: number;
+  blockCacheSizeBytes?: number;
   /** See {@linkcode ServerOptions.onAssertionFailure}. */
   onAssertionFailure?: ServerOptions["onAssertionFailure"];
 }): Promise<Service> {
@@ -33,6 +35,8 @@ export async function startService(options: {
     dataDirectory: options.dataDirectory,
     logger: options.logger,
     walSync: options.walSync,
+    memtableSizeBytes: options.memtableSizeBytes,
+    blockCacheSizeBytes: options.blockCacheSizeBytes,
   });
   const requestLogger = options.logger.child({ component: "api" });
   const createContext = (requestId: string, host: string): OperationContext => ({

@@ -22,6 +22,10 @@ export interface DatabaseOptions {
   dataDirectory: string;
   logger: Logger;
   walSync?: WalSyncMode;
+  /** Memtable size at which the storage engine flushes, in bytes. */
+  memtableSizeBytes?: number;
+  /** Capacity of the storage engine's block cache, in bytes. */
+  blockCacheSizeBytes?: number;
 }
 
 /** A node's open database. */
@@ -47,6 +51,8 @@ export class Database {
       directory: `${options.dataDirectory}/storage`,
       logger: options.logger.child({ component: "storage" }),
       walSync: options.walSync,
+      memtableSizeBytes: options.memtableSizeBytes,
+      blockCacheSizeBytes: options.blockCacheSizeBytes,
     });
     const catalog = await Catalog.load(engine);
     const database = new Database(engine, catalog, options.logger);
