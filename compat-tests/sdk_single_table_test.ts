@@ -218,6 +218,38 @@ Deno.test("single-table design through the AWS SDK", async (t) => {
       },
     );
 
+    await t.step("Query: reverse order pages through ExclusiveStartKey", async () => {
+      await putUserWithOrders("207");
+      const pages = await queryPages({
+        TableName,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues: { ":pk": "USER#207", ":prefix": "ORDER#" },
+        ScanIndexForward: false,
+        Limit: 4,
+      });
+      assert.deepEqual(pages.map((page) => page.length), [4, 4, 2]);
+      const sortKeys = pages.flat().map((item) => item.SK);
+      assert.deepEqual(sortKeys, ORDER_DATES.map((date) => `ORDER#${date}`).reverse());
+    });
+
+    await t.step("Query: Limit counts items read before the filter", async () => {
+      await putUserWithOrders("208");
+      const result = await documentClient.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          FilterExpression: "totalCents >= :minimum",
+          ExpressionAttributeValues: { ":pk": "USER#208", ":prefix": "ORDER#", ":minimum": 1005 },
+          Limit: 4,
+        }),
+      );
+      // The first four orders have totalCents 1000 to 1003, so the page is empty but not last.
+      assert.equal(result.Count, 0);
+      assert.equal(result.ScannedCount, 4);
+      assert.deepEqual(result.Items, []);
+      assert.deepEqual(result.LastEvaluatedKey, { PK: "USER#208", SK: "ORDER#2024-02-03" });
+    });
+
     await t.step("Query: Select COUNT and FilterExpression counts", async () => {
       await putUserWithOrders("206");
       const result = await documentClient.send(
