@@ -3,7 +3,7 @@
  * load generator.
  *
  * `fetch` spends more CPU per request than a small server does, which would make the client the
- * bottleneck on a 2-core machine; this client writes pre-built request bytes and parses only the
+ * bottleneck on a 2-core machine. This client writes pre-built request bytes and parses only the
  * status line, `Content-Length` and chunked bodies. One request is in flight per connection at a
  * time (no pipelining), as with an SDK's keep-alive pool.
  *

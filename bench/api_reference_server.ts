@@ -1,6 +1,6 @@
 /**
  * Reference server for the API benchmark: a trivial `Deno.serve` handler that reads the request
- * body and answers `{}`. Its throughput is the ceiling that the load generator and the HTTP stack
+ * body and returns `{}`. Its throughput is the ceiling that the load generator and the HTTP stack
  * allow on this machine, so Strata's numbers can be read against it.
  *
  * Prints `{"port":<port>}` on stdout once listening; stops on SIGTERM.
