@@ -5,9 +5,10 @@
  * writer prints each PutItem and each counter increment only after its 200 response. At a random
  * moment (sometimes before the first acknowledgement, usually after it) the test kills the server
  * with SIGKILL, waits for the writer to notice, restarts the server on the same data directory and
- * scans the table. Every acknowledged put must be present with its exact value, and each counter
- * must lie between its acknowledged and its attempted increments. After the last round the server
- * is also stopped cleanly and checked once more.
+ * scans the table. In about one round in three the restart is itself killed at a random moment
+ * during startup and recovery first. Every acknowledged put must be present with its exact value,
+ * and each counter must lie between its acknowledged and its attempted increments. After the last
+ * round the server is also stopped cleanly and checked once more.
  *
  * The random seed is printed at the start; `STRATA_SEED=<seed>` replays the same kill schedule
  * (process timing still varies, so a replay is close to, not exactly, the same run).
@@ -26,6 +27,9 @@ const FIRST_ACK_TIMEOUT_MS = 10_000;
 const WRITER_EXIT_TIMEOUT_MS = 10_000;
 /** Upper bound on the random delay between the first acknowledgement and the kill. */
 const KILL_DELAY_MAX_MS = 600;
+/** Range of the delay between spawning a server and killing it during startup. */
+const STARTUP_KILL_DELAY_MIN_MS = 20;
+const STARTUP_KILL_DELAY_MAX_MS = 350;
 /** Upper bound on Scan pages when reading the table back. */
 const SCAN_PAGE_MAX = 1000;
 const TABLE_NAME = "crash_test";
@@ -217,8 +221,17 @@ Deno.test("crash test: acknowledged writes survive SIGKILL", async () => {
     assert.equal(created.status, 200, `CreateTable failed: ${created.text}`);
 
     let totalAcks = 0;
+    let startupKillCount = 0;
+    let startupKillsBeforeListeningCount = 0;
     for (let round = 0; round < ROUND_COUNT; round += 1) {
       totalAcks += await runRound(server, round, random, acknowledged);
+      if (random() < 0.33) {
+        const delayMs = STARTUP_KILL_DELAY_MIN_MS +
+          Math.floor(random() * (STARTUP_KILL_DELAY_MAX_MS - STARTUP_KILL_DELAY_MIN_MS));
+        const hadStarted = await server.crashDuringStartup(delayMs);
+        startupKillCount += 1;
+        if (!hadStarted) startupKillsBeforeListeningCount += 1;
+      }
       await server.restart();
       await verifyAcknowledged(server.endpoint, acknowledged, `after kill ${round + 1}`);
     }
@@ -227,7 +240,9 @@ Deno.test("crash test: acknowledged writes survive SIGKILL", async () => {
     await server.restart();
     await verifyAcknowledged(server.endpoint, acknowledged, "after a clean restart");
     console.log(
-      `crash test: ${ROUND_COUNT} kills, ${acknowledged.puts.size} acknowledged puts, ` +
+      `crash test: ${ROUND_COUNT} kills under load, ${startupKillCount} during startup ` +
+        `(${startupKillsBeforeListeningCount} before listening), ` +
+        `${acknowledged.puts.size} acknowledged puts, ` +
         `${[...acknowledged.incrementsAcknowledged.values()].reduce((a, b) => a + b, 0)} ` +
         `acknowledged increments`,
     );

@@ -180,7 +180,42 @@ export class ServerProcess {
     return this.#child;
   }
 
+  /**
+   * Starts the server on the same data directory and sends SIGKILL `delayMs` after the spawn, or
+   * as soon as the process exits, whichever comes first, to crash it during startup and
+   * recovery. Returns whether it had logged `server.started` by then. The server is not running
+   * afterwards; call {@linkcode restart} to start it normally.
+   */
+  async crashDuringStartup(delayMs: number): Promise<boolean> {
+    if (this.running) throw new Error("Strata server is already running");
+    this.#launch();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const delay = new Promise<"delay">((resolve) => {
+      timer = setTimeout(() => resolve("delay"), delayMs);
+    });
+    const child = this.#child!;
+    const outcome = await Promise.race([delay, child.status.then(() => "exited" as const)]);
+    clearTimeout(timer);
+    const hadStarted = this.#port !== 0;
+    if (outcome === "delay") child.kill("SIGKILL");
+    const status = await this.#reap();
+    this.#port = 0;
+    if (outcome === "exited") {
+      throw new Error(
+        `Strata server exited by itself with code ${status.code} during startup. Output:\n` +
+          this.recentOutput(),
+      );
+    }
+    return hadStarted;
+  }
+
   async #spawn(): Promise<void> {
+    const started = this.#launch();
+    this.#port = await this.#awaitStarted(this.#child!, started);
+  }
+
+  /** Spawns the child and its pipe readers; returns a promise of the logged port. */
+  #launch(): Promise<number> {
     const command = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -212,11 +247,14 @@ export class ServerProcess {
     this.#readers = [
       this.#drain(child.stderr, (line) => {
         const port = startedPort(line);
-        if (port !== undefined) resolveStarted(port);
+        if (port !== undefined) {
+          this.#port = port;
+          resolveStarted(port);
+        }
       }),
       this.#drain(child.stdout, () => {}),
     ];
-    this.#port = await this.#awaitStarted(child, started);
+    return started;
   }
 
   async #awaitStarted(child: Deno.ChildProcess, started: Promise<number>): Promise<number> {
