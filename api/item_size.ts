@@ -32,6 +32,9 @@ export const PARTITION_KEY_SIZE_BYTES_MAX = 2048;
 export const SORT_KEY_SIZE_BYTES_MAX = 1024;
 /** Overhead of an `M` or `L` value, in bytes, whatever its contents. */
 const DOCUMENT_OVERHEAD_BYTES = 3;
+/** Matches strings whose UTF-8 length equals their UTF-16 length. */
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /** Overhead of each entry of an `M` or element of an `L`, in bytes. */
 const DOCUMENT_ELEMENT_OVERHEAD_BYTES = 1;
 
@@ -40,6 +43,8 @@ const DOCUMENT_ELEMENT_OVERHEAD_BYTES = 1;
  * 3 bytes of U+FFFD, as `TextEncoder` writes it.
  */
 export function utf8ByteLength(text: string): number {
+  // Most attribute values are ASCII; the regular expression scans them natively.
+  if (ASCII_ONLY.test(text)) return text.length;
   let bytes = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);

@@ -128,9 +128,13 @@ async function handleRequest(
 
 /** Reads the body, returning undefined once it passes {@linkcode MAX_REQUEST_BODY_BYTES}. */
 async function readBody(request: Request): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
+  const lengthHeader = request.headers.get("content-length");
+  const declared = Number(lengthHeader ?? "0");
   if (declared > MAX_REQUEST_BODY_BYTES) return undefined;
   if (request.body === null) return new Uint8Array(0);
+  // With a declared length the runtime stops at that length, so reading the body whole is
+  // bounded; a chunked body is read piece by piece to enforce the limit.
+  if (lengthHeader !== null) return new Uint8Array(await request.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let totalBytes = 0;
   for await (const chunk of request.body) {
