@@ -3,7 +3,7 @@
  * the database, closed only when the last of them ends.
  *
  * The engine's table list holds one reference. A read takes a reference for each table it may
- * visit and drops it when done; compaction drops the list's reference when it replaces the
+ * visit and drops it when done. Compaction drops the list's reference when it replaces the
  * table. The file itself may be removed earlier: an open handle keeps reading the removed file on
  * POSIX systems and on the simulated disk.
  *

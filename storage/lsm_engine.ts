@@ -23,6 +23,11 @@
  * engine: all later writes fail and no fsync is retried. A checksum mismatch fails the read with a
  * "corruption" StorageError naming the file and offset, and is logged.
  *
+ * Memory: at most (1 + maxFrozenMemtables) memtables and the block cache capacity, plus, for each
+ * live table, its index and bloom filter, which SstableReader keeps resident.
+ * NOTE: that last part grows with the data (about 1.25 bytes per key for the filter and one index
+ * entry per data block), so RSS is bounded by data size over block size, not by a constant.
+ *
  * @module
  */
 
@@ -84,7 +89,7 @@ export interface EngineOptions {
   fileSystem: FileSystem;
   logger?: Logger;
   walSync?: WalSyncMode;
-  /** A memtable is frozen and flushed once it holds this many bytes (estimated). */
+  /** A memtable is frozen and flushed once its estimated size reaches this many bytes. */
   memtableSizeBytes?: number;
   /** Frozen memtables allowed to wait for a flush before writers stall. */
   maxFrozenMemtables?: number;

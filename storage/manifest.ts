@@ -73,7 +73,8 @@ export function encodeManifest(state: ManifestState): Uint8Array {
 
   let offset = HEADER_BYTES;
   for (const value of [state.nextFileNumber, state.logNumber, state.lastSequence]) {
-    assert(Number.isSafeInteger(value) && value >= 0, `manifest counter out of range: ${value}`);
+    assert(Number.isSafeInteger(value), `manifest counter is not a safe integer: ${value}`);
+    assert(value >= 0, `manifest counter is negative: ${value}`);
     view.setBigUint64(offset, BigInt(value), true);
     offset += 8;
   }

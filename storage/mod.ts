@@ -31,15 +31,3 @@ export interface OpenEngineOptions extends Omit<EngineOptions, "fileSystem"> {
 export function openEngine(options: OpenEngineOptions): Promise<Engine> {
   return LsmEngine.open({ ...options, fileSystem: options.fileSystem ?? new DenoFileSystem() });
 }
-
-/**
- * Parses a `--wal-sync` value: `always`, or `batch-ms N` / `batch-ms=N` with N milliseconds
- * between syncs. Returns undefined for anything else.
- */
-export function parseWalSyncMode(text: string): EngineOptions["walSync"] | undefined {
-  if (text === "always") return { mode: "always" };
-  const match = /^batch-ms[ =](\d+)$/.exec(text.trim());
-  if (!match) return undefined;
-  const intervalMs = Number(match[1]);
-  return intervalMs > 0 ? { mode: "batch", intervalMs } : undefined;
-}

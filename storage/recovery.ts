@@ -21,7 +21,7 @@ import { openTable, type TableContext } from "./table_store.ts";
 import { WAL_SEGMENT_HEADER_BYTES } from "./wal_format.ts";
 import { readWalSegment } from "./wal_reader.ts";
 
-/** What {@linkcode recoverDirectory} found. */
+/** State recovered by {@linkcode recoverDirectory}. */
 export interface RecoveredState {
   manifest: ManifestState;
   /** Live tables, newest data first. */
@@ -77,9 +77,11 @@ export async function recoverDirectory(context: RecoveryContext): Promise<Recove
     const isLast = index === walSegmentNumbers.length - 1;
     await replaySegment(context, number, isLast, memtable, replay);
   }
-  const kept = [];
+  const keptSegments = [];
   for (const number of walSegmentNumbers) {
-    if (await fileSystem.exists(joinPath(directory, fileName("wal", number)))) kept.push(number);
+    if (await fileSystem.exists(joinPath(directory, fileName("wal", number)))) {
+      keptSegments.push(number);
+    }
   }
   return {
     manifest,
@@ -87,7 +89,7 @@ export async function recoverDirectory(context: RecoveryContext): Promise<Recove
     memtable,
     lastSequence: replay.lastSequence,
     nextFileNumber,
-    walSegmentNumbers: kept,
+    walSegmentNumbers: keptSegments,
     replayedRecords: replay.replayedRecords,
   };
 }

@@ -25,7 +25,7 @@ import { SstableWriter, type SstableWriterOptions } from "./sstable_writer.ts";
 /** Input bytes a flush processes between yields to the event loop. */
 export const FLUSH_YIELD_EVERY_BYTES = 1024 * 1024;
 
-/** Where tables live and how they are written and read. */
+/** Directory, file system, cache and settings for writing and reading tables. */
 export interface TableContext {
   fileSystem: FileSystem;
   directory: string;
