@@ -76,7 +76,7 @@ Deno.test("Scan through the AWS SDK", async (t) => {
       assert.deepEqual([...keys].sort(), expectedKeys);
     });
 
-    for (const totalSegments of [1, 4, 7]) {
+    for (const totalSegments of [1, 4, 7, 64]) {
       await t.step(`Scan: ${totalSegments} segments cover every item once`, async () => {
         const perSegment = await Promise.all(
           Array.from(

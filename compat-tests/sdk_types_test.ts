@@ -216,8 +216,40 @@ Deno.test("attribute types through the AWS SDK", async (t) => {
       assert.deepEqual(returned, ["-5", "0.5", "2", "10", "100"]);
     });
 
+    await t.step("strings: sort key orders by UTF-8 bytes", async () => {
+      // UTF-16 order would put the emoji (surrogates 0xD83D...) before U+FFFF; UTF-8 puts it after.
+      const sortKeys = ["ab", "a", "a\u0000b", "a\u0000", "a\u0001", "b", "\uffff", "😀", "é", "Z"];
+      for (const SK of sortKeys) {
+        await client.send(
+          new PutItemCommand({ TableName, Item: { PK: { S: "ORDERING" }, SK: { S: SK } } }),
+        );
+      }
+      const result = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: "PK = :pk",
+          ExpressionAttributeValues: { ":pk": { S: "ORDERING" } },
+        }),
+      );
+      const expected = sortKeys.toSorted((a, b) =>
+        Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+      );
+      assert.deepEqual((result.Items ?? []).map((item) => item.SK?.S), expected);
+    });
+
     await t.step("binary: sort key orders by unsigned bytes", async () => {
-      const sortKeys = [[0x80], [0x01, 0xff], [0x01], [0xff, 0x00], [0x7f]];
+      const sortKeys = [
+        [0x80],
+        [0x01, 0xff],
+        [0x01],
+        [0xff, 0x00],
+        [0x7f],
+        [0x00],
+        [0x00, 0x00],
+        [0x00, 0x01],
+        [0xff],
+        [0xff, 0xff],
+      ];
       for (const bytes of sortKeys) {
         await client.send(
           new PutItemCommand({
@@ -234,7 +266,18 @@ Deno.test("attribute types through the AWS SDK", async (t) => {
         }),
       );
       const returned = (result.Items ?? []).map((item) => [...(item.SK?.B ?? [])]);
-      assert.deepEqual(returned, [[0x01], [0x01, 0xff], [0x7f], [0x80], [0xff, 0x00]]);
+      assert.deepEqual(returned, [
+        [0x00],
+        [0x00, 0x00],
+        [0x00, 0x01],
+        [0x01],
+        [0x01, 0xff],
+        [0x7f],
+        [0x80],
+        [0xff],
+        [0xff, 0x00],
+        [0xff, 0xff],
+      ]);
     });
   } finally {
     destroy();
