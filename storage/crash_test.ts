@@ -5,8 +5,8 @@
  * and no batch is partly visible. The directory is kept across rounds, so later rounds also
  * recover from the earlier rounds' crashes.
  *
- * SIGKILL loses no written-but-unsynced bytes (the kernel keeps them), so this test exercises the
- * ordering of file operations; lost fsyncs are covered by the simulated-disk tests.
+ * SIGKILL loses no written-but-unsynced bytes, because the kernel keeps them. So this test
+ * exercises the order of file operations, and the simulated-disk tests cover lost fsyncs.
  *
  * Rounds: STRATA_CRASH_ROUNDS (default 30). Seed for kill timing: STRATA_SEED.
  *
@@ -27,7 +27,7 @@ const KILL_DELAY_SPREAD_MS = 700;
 const decoder = new TextDecoder();
 const writerPath = new URL("./testing/crash_writer.ts", import.meta.url).pathname;
 
-/** What the parent knows was acknowledged, over all rounds. */
+/** Batches the children acknowledged, over all rounds. */
 interface Acknowledged {
   /** Per hot key: the newest acknowledged [round, seq]. */
   hot: Map<string, [number, number]>;

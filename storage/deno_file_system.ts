@@ -117,7 +117,7 @@ export class DenoFileSystem implements FileSystem {
   async openWritable(path: string, options: { truncate?: boolean } = {}): Promise<WritableFile> {
     try {
       // Rust's open rejects append together with truncate, so a truncated file is opened for
-      // plain writing; every write still lands at the end because the cursor only moves forward
+      // plain writing. Every write still lands at the end, because the cursor only moves forward
       // and `truncate` below seeks back.
       const truncate = options.truncate ?? false;
       const file = await Deno.open(path, {

@@ -664,6 +664,8 @@ export class LsmEngine implements Engine {
             fileNumber,
           };
         },
+        // One output by default: size-tiered picking would group equal-sized split outputs
+        // into a bucket again and merge them over and over without dropping anything.
         targetFileSizeBytes: this.#compaction.targetFileSizeBytes ?? Number.MAX_SAFE_INTEGER,
         oldestSnapshotSequence: this.#oldestSnapshotSequence(),
         canDropTombstone: tombstoneDropPredicate(others.map((table) => table.reader)),

@@ -3,7 +3,7 @@
  *
  * Calls are serialised internally, so a periodic sync may run while the commit loop appends.
  * A failed append is undone by truncating the segment back to where the record began, so a full
- * disk leaves no partial record behind; if that truncation also fails, or a sync fails, the
+ * disk leaves no partial record behind. If that truncation also fails, or a sync fails, the
  * writer is broken and every later call fails, because the bytes on disk are no longer known.
  * Callers (the engine) must treat a broken writer as fatal and never retry a failed sync.
  *
@@ -57,7 +57,7 @@ export class WalWriter {
 
   /**
    * Appends one encoded record. On a full disk the partial record is removed and a "no-space"
-   * error is thrown with the writer still usable; any other failure breaks the writer.
+   * error is thrown, and the writer stays usable. Any other failure breaks the writer.
    */
   append(record: Uint8Array): Promise<void> {
     return this.#serialise(async () => {
