@@ -17,7 +17,7 @@
  */
 
 import assert from "node:assert/strict";
-import { callDynamo, COUNTER_PARTITION_KEY } from "./crash_writer.ts";
+import { callDynamo, COUNTER_PARTITION_KEY, PAYLOAD_BYTES } from "./crash_writer.ts";
 import { LineSplitStream, REPOSITORY_ROOT, ServerProcess } from "./server_process.ts";
 
 const ROUND_COUNT = 20;
@@ -100,6 +100,7 @@ async function verifyAcknowledged(endpoint: string, acknowledged: Acknowledged, 
     const item = items.get(key);
     if (item === undefined) missing.push(key);
     else if (item.value?.S !== value) changed.push(`${key}: ${item.value?.S} != ${value}`);
+    else if (item.payload?.S !== value.padEnd(PAYLOAD_BYTES, "#")) changed.push(`${key}: payload`);
   }
   assert.deepEqual(missing.slice(0, 10), [], `${when}: ${missing.length} acknowledged puts lost`);
   assert.deepEqual(changed.slice(0, 10), [], `${when}: acknowledged values changed`);
@@ -204,7 +205,9 @@ Deno.test("crash test: acknowledged writes survive SIGKILL", async () => {
     incrementsAttempted: new Map(),
   };
 
-  const server = await ServerProcess.start();
+  // A 1 MiB memtable makes the server flush SSTables (and compact them) during the rounds, so
+  // kills also land in those paths, not only in WAL appends.
+  const server = await ServerProcess.start({ extraArgs: ["--memtable-mb", "1"] });
   try {
     const created = await callDynamo(server.endpoint, "CreateTable", {
       TableName: TABLE_NAME,

@@ -27,6 +27,11 @@ export const FAKE_AUTHORIZATION = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240
 export const COUNTER_PARTITION_KEY = "COUNTER";
 /** Number of distinct counters the writers increment. */
 export const COUNTER_COUNT = 4;
+/**
+ * Size of the filler attribute on each put, so that a round writes megabytes and a server run
+ * with a small memtable flushes and compacts while it is being killed.
+ */
+export const PAYLOAD_BYTES = 2048;
 
 /** Result of one DynamoDB JSON call. */
 export interface DynamoResponse {
@@ -75,7 +80,12 @@ async function runWorker(options: WriterOptions, workerIndex: number, state: { s
       if (isPut) {
         response = await callDynamo(options.endpoint, "PutItem", {
           TableName: options.table,
-          Item: { PK: { S: partitionKey }, SK: { S: sortKey }, value: { S: value } },
+          Item: {
+            PK: { S: partitionKey },
+            SK: { S: sortKey },
+            value: { S: value },
+            payload: { S: value.padEnd(PAYLOAD_BYTES, "#") },
+          },
         });
       } else {
         console.log(`attempt ${counterSortKey}`);
