@@ -5,8 +5,8 @@
  *
  * ```
  * condition  = or
- * or         = and { OR and }
- * and        = not { AND not }
+ * or         = and [ OR or ]
+ * and        = not [ AND and ]
  * not        = NOT not | primary
  * primary    = "(" condition ")"
  *            | operand comparator operand
@@ -18,9 +18,11 @@
  * comparator = "=" | "<>" | "<" | "<=" | ">" | ">="
  * ```
  *
- * So NOT binds tighter than AND, and AND tighter than OR; keywords match in any letter case. A
- * `(` that opens a primary is an operand when its `)` is followed by a comparator, BETWEEN or IN
- * (`(a) = b`), and a parenthesised condition otherwise.
+ * So NOT binds tighter than AND, and AND tighter than OR; AND and OR group to the right, as in
+ * DynamoDB's grammar; keywords match in any letter case. A `(` that opens a primary is an operand
+ * when its `)` is followed by a comparator, BETWEEN or IN (`(a) = b`), and a parenthesised
+ * condition otherwise. A parenthesised group directly inside another is an error as soon as it
+ * closes.
  *
  * @module
  */
@@ -40,103 +42,74 @@ const CONDITION_KEYWORDS: ReadonlySet<string> = new Set(["AND", "OR", "NOT", "BE
 
 const COMPARATORS = new Set(["=", "<>", "<", "<=", ">", ">="]);
 
-/** A parsed condition with the counts DynamoDB limits. */
-export interface ConditionSyntax {
-  readonly condition: RawCondition;
-  /** Comparisons, BETWEEN, IN, AND, OR and NOT; parentheses and function calls do not count. */
-  readonly operatorCount: number;
-  /** The largest operand count of any IN, including the operand left of IN; 0 without IN. */
-  readonly inOperandCountMax: number;
-}
-
 /**
  * Parses `source` as a condition.
  *
- * @throws DynamoDBError ValidationException `Invalid <kind>: Syntax error; token: …, near: …`.
+ * @throws DynamoDBError ValidationException `Invalid <kind>: Syntax error; token: …, near: …` or
+ * `Invalid <kind>: The expression has redundant parentheses;`.
  */
-export function parseConditionSyntax(kind: ExpressionKind, source: string): ConditionSyntax {
+export function parseConditionSyntax(kind: ExpressionKind, source: string): RawCondition {
   const grammar = new ConditionGrammar(new TokenStream(kind, source));
   const condition = grammar.orCondition();
   grammar.stream.expectEnd();
-  return {
-    condition,
-    operatorCount: grammar.operatorCount,
-    inOperandCountMax: grammar.inOperandCountMax,
-  };
+  return condition;
 }
 
 class ConditionGrammar {
   readonly stream: TokenStream;
-  operatorCount = 0;
-  inOperandCountMax = 0;
 
   constructor(stream: TokenStream) {
     this.stream = stream;
   }
 
   orCondition(): RawCondition {
-    let left = this.andCondition();
-    while (this.stream.atKeyword("OR")) {
-      this.stream.next();
-      this.operatorCount++;
-      left = { kind: "or", left, right: this.andCondition(), parentheses: 0 };
-    }
-    return left;
+    const left = this.andCondition();
+    if (!this.stream.atKeyword("OR")) return left;
+    this.stream.next();
+    return { kind: "or", left, right: this.orCondition() };
   }
 
   andCondition(): RawCondition {
-    let left = this.notCondition();
-    while (this.stream.atKeyword("AND")) {
-      this.stream.next();
-      this.operatorCount++;
-      left = { kind: "and", left, right: this.notCondition(), parentheses: 0 };
-    }
-    return left;
+    const left = this.notCondition();
+    if (!this.stream.atKeyword("AND")) return left;
+    this.stream.next();
+    return { kind: "and", left, right: this.andCondition() };
   }
 
   notCondition(): RawCondition {
     if (!this.stream.atKeyword("NOT")) return this.primaryCondition();
     this.stream.next();
-    this.operatorCount++;
-    return { kind: "not", condition: this.notCondition(), parentheses: 0 };
+    return { kind: "not", condition: this.notCondition() };
   }
 
   primaryCondition(): RawCondition {
     if (this.stream.atPunctuation("(") && !this.#parenthesesWrapOperand()) {
-      const count = this.stream.consumeParenthesisRun();
-      const inner = this.orCondition();
-      this.stream.expectClosingParentheses(count);
-      inner.parentheses += count;
-      return inner;
+      return this.stream.parenthesized(() => this.orCondition());
     }
     const operand = this.operand();
     if (isComparator(this.stream.peek())) {
       const operator = this.stream.next().text as "=" | "<>" | "<" | "<=" | ">" | ">=";
-      this.operatorCount++;
-      return { kind: "comparison", operator, left: operand, right: this.operand(), parentheses: 0 };
+      return { kind: "comparison", operator, left: operand, right: this.operand() };
     }
     if (this.stream.atKeyword("BETWEEN")) return this.#between(operand);
     if (this.stream.atKeyword("IN")) return this.#in(operand);
-    if (operand.kind === "call") return { kind: "function", call: operand, parentheses: 0 };
+    if (operand.kind === "call") return { kind: "function", call: operand };
     throw this.stream.syntaxError();
   }
 
   #between(operand: RawOperand): RawCondition {
     this.stream.next();
-    this.operatorCount++;
     const lower = this.operand();
     this.stream.expectKeyword("AND");
     const upper = this.operand();
-    return { kind: "between", operand, lower, upper, parentheses: 0 };
+    return { kind: "between", operand, lower, upper };
   }
 
   #in(operand: RawOperand): RawCondition {
     this.stream.next();
-    this.operatorCount++;
     this.stream.expectPunctuation("(");
     const candidates = parseArguments(this.stream, () => this.operand());
-    this.inOperandCountMax = Math.max(this.inOperandCountMax, candidates.length + 1);
-    return { kind: "in", operand, candidates, parentheses: 0 };
+    return { kind: "in", operand, candidates };
   }
 
   /** Whether the `(` at the current token closes before a comparator, BETWEEN or IN. */
@@ -150,15 +123,11 @@ class ConditionGrammar {
   operand(): RawOperand {
     const token = this.stream.peek();
     if (token.kind === "punctuation" && token.text === "(") {
-      const count = this.stream.consumeParenthesisRun();
-      const inner = this.operand();
-      this.stream.expectClosingParentheses(count);
-      inner.parentheses += count;
-      return inner;
+      return this.stream.parenthesized(() => this.operand());
     }
     if (token.kind === "value") {
       this.stream.next();
-      return { kind: "value", placeholder: token.text, parentheses: 0 };
+      return { kind: "value", placeholder: token.text };
     }
     const isName = token.kind === "identifier" && !CONDITION_KEYWORDS.has(token.text.toUpperCase());
     if (isName && this.stream.peek(1).kind === "punctuation" && this.stream.peek(1).text === "(") {
@@ -171,7 +140,7 @@ class ConditionGrammar {
     const name = this.stream.next().text;
     this.stream.next();
     const callArguments = parseArguments(this.stream, () => this.operand());
-    return { kind: "call", name, arguments: callArguments, parentheses: 0 };
+    return { kind: "call", name, arguments: callArguments };
   }
 }
 

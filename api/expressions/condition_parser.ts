@@ -1,19 +1,18 @@
 /**
- * Parses ConditionExpression and FilterExpression into a {@linkcode Condition}: grammar first,
- * then limits, then the semantic checks with DynamoDB's messages and precedence.
+ * Parses ConditionExpression and FilterExpression into a {@linkcode Condition}, with DynamoDB's
+ * messages and DynamoDB's order of checks:
  *
- * DynamoDB reports one error per request. After a syntax error (always first) and the operator
- * limits, the semantic errors rank as follows, and within a rank the leftmost wins:
+ * 1. the text: not empty, at most 4096 characters;
+ * 2. the grammar (`condition_grammar.ts`): syntax errors and redundant parentheses;
+ * 3. the walk in reading order (`expression_walk.ts`): reserved words, list indexes, function
+ *    names and where each function may appear;
+ * 4. resolution children first (`expression_validator.ts`): undefined placeholders, path depth,
+ *    then per operator its operand count, operand types, repeated operand, BETWEEN bounds and IN
+ *    operand count, and the operator count.
  *
- * 1. redundant parentheses, `((a = b))`;
- * 2. an unknown function name;
- * 3. a function used where it is not allowed (`size(a)` as a condition, `contains(…) = :v`);
- * 4. a bare reserved word as an attribute name;
- * 5. the first comparison or function condition with an error of its own, ranked within it as
- *    undefined placeholder, wrong operand count, identical operands, wrong operand type.
- *
- * This order is the one dynalite's grammar (tested against DynamoDB) applies. Called by
- * operation handlers on the request path; `key_condition.ts` reuses {@linkcode resolveCondition}.
+ * This order is that of DynamoDB Local, which shares its expression code with DynamoDB. Called by
+ * operation handlers on the request path; `key_condition.ts` reuses
+ * {@linkcode parseAndResolveCondition}.
  *
  * @module
  */
@@ -22,27 +21,21 @@ import { type AttributeValue, typeOf } from "../attribute_value.ts";
 import type { Condition, Operand } from "./ast.ts";
 import type { ExpressionAttributes } from "./attributes.ts";
 import { parseConditionSyntax } from "./condition_grammar.ts";
-import { type DocumentPath, formatPath, pathsEqual } from "./document_path.ts";
-import { checkExpressionText, expressionError, type ExpressionKind } from "./expression_error.ts";
-import { resolvePath } from "./path_resolver.ts";
+import { checkExpressionText, type ExpressionKind } from "./expression_error.ts";
+import {
+  type CheckedOperand,
+  ExpressionValidator,
+  IN_CANDIDATE_COUNT_MAX,
+  ORDERED_TYPES,
+  SIZED_TYPES,
+  STRING_BINARY_TYPES,
+} from "./expression_validator.ts";
+import { walkCondition } from "./expression_walk.ts";
+import { operandTypeMessage } from "./functions.ts";
 import type { RawCall, RawCondition, RawOperand } from "./syntax_tree.ts";
 import { compareOrdered } from "./value_compare.ts";
-import {
-  CONDITION_FUNCTIONS,
-  FUNCTION_OPERAND_COUNTS,
-  misusedFunctionMessage,
-  operandCountMessage,
-  operandTypeMessage,
-  unknownFunctionMessage,
-} from "./functions.ts";
 
-/** Maximum number of operators (comparisons, BETWEEN, IN, AND, OR, NOT) in one expression. */
-export const OPERATOR_COUNT_MAX = 300;
-/** Maximum number of operands of one IN, counting the operand left of IN. */
-export const IN_OPERAND_COUNT_MAX = 100;
-
-const ORDERED_TYPES: ReadonlySet<string> = new Set(["N", "S", "B"]);
-const ATTRIBUTE_TYPE_NAMES: ReadonlySet<string> = new Set([
+const ANY_TYPE: ReadonlySet<string> = new Set([
   "S",
   "N",
   "B",
@@ -82,143 +75,72 @@ export function parseAndResolveCondition(
   attributes: ExpressionAttributes,
 ): Condition {
   checkExpressionText(kind, text);
-  const syntax = parseConditionSyntax(kind, text);
-  if (syntax.operatorCount > OPERATOR_COUNT_MAX) {
-    throw expressionError(
-      kind,
-      `The expression contains too many operators; operator count: ${OPERATOR_COUNT_MAX + 1}`,
-    );
-  }
-  if (syntax.inOperandCountMax > IN_OPERAND_COUNT_MAX) {
-    throw expressionError(
-      kind,
-      "The IN operator is provided with too many operands; number of operands: " +
-        syntax.inOperandCountMax,
-    );
-  }
-  return resolveCondition(syntax.condition, kind, attributes);
+  const raw = parseConditionSyntax(kind, text);
+  walkCondition(kind, raw);
+  return new ConditionResolver(new ExpressionValidator(kind, attributes)).condition(raw);
 }
 
-/**
- * Resolves placeholders in a parsed condition and applies the semantic checks.
- *
- * @throws DynamoDBError ValidationException for the highest-ranked semantic error.
- */
-export function resolveCondition(
-  raw: RawCondition,
-  kind: ExpressionKind,
-  attributes: ExpressionAttributes,
-): Condition {
-  const resolver = new ConditionResolver(attributes);
-  const condition = resolver.condition(raw);
-  const message = resolver.firstError();
-  if (message !== undefined) throw expressionError(kind, message);
-  return condition;
-}
-
-/** Errors of one comparison or function condition, first occurrence of each rank. */
-class LeafErrors {
-  placeholder?: string;
-  operandCount?: string;
-  distinct?: string;
-  operandType?: string;
-
-  first(): string | undefined {
-    return this.placeholder ?? this.operandCount ?? this.distinct ?? this.operandType;
-  }
-}
-
-/** An operand after resolution, with what the checks need to know about it. */
-interface CheckedOperand {
-  readonly operand: Operand;
-  /** The type the operand has whatever the item holds, when that is known before evaluation. */
-  readonly staticType?: string;
-  /** Set when the operand is a document path. */
-  readonly path?: DocumentPath;
-}
-
-const UNKNOWN_OPERAND: CheckedOperand = { operand: { kind: "value", value: { NULL: true } } };
+type CheckedConditionOperand = CheckedOperand<Operand>;
 
 class ConditionResolver {
-  readonly #attributes: ExpressionAttributes;
-  #parentheses?: string;
-  #unknownFunction?: string;
-  #misusedFunction?: string;
-  #reserved?: string;
-  #leafError?: string;
+  readonly #validator: ExpressionValidator;
 
-  constructor(attributes: ExpressionAttributes) {
-    this.#attributes = attributes;
-  }
-
-  firstError(): string | undefined {
-    return this.#parentheses ?? this.#unknownFunction ?? this.#misusedFunction ??
-      this.#reserved ?? this.#leafError;
+  constructor(validator: ExpressionValidator) {
+    this.#validator = validator;
   }
 
   condition(raw: RawCondition): Condition {
-    this.#checkParentheses(raw.parentheses);
+    let condition: Condition;
     switch (raw.kind) {
       case "and":
-      case "or":
-        return { kind: raw.kind, left: this.condition(raw.left), right: this.condition(raw.right) };
-      case "not":
-        return { kind: "not", condition: this.condition(raw.condition) };
-      default: {
-        const leaf = new LeafErrors();
-        const condition = this.#leaf(raw, leaf);
-        this.#leafError ??= leaf.first();
-        return condition;
+      case "or": {
+        const left = this.condition(raw.left);
+        condition = { kind: raw.kind, left, right: this.condition(raw.right) };
+        break;
       }
-    }
-  }
-
-  #leaf(raw: RawCondition, leaf: LeafErrors): Condition {
-    switch (raw.kind) {
+      case "not":
+        condition = { kind: "not", condition: this.condition(raw.condition) };
+        break;
       case "comparison":
-        return this.#comparison(raw.operator, raw.left, raw.right, leaf);
+        condition = this.#comparison(raw.operator, raw.left, raw.right);
+        break;
       case "between":
-        return this.#between(raw.operand, raw.lower, raw.upper, leaf);
+        condition = this.#between(raw.operand, raw.lower, raw.upper);
+        break;
       case "in":
-        return {
-          kind: "in",
-          operand: this.#operand(raw.operand, leaf).operand,
-          candidates: raw.candidates.map((candidate) => this.#operand(candidate, leaf).operand),
-        };
+        condition = this.#in(raw.operand, raw.candidates);
+        break;
       case "function":
-        return this.#functionCondition(raw.call, leaf);
-      default:
-        throw new TypeError(`not a leaf condition: ${raw.kind}`);
+        condition = this.#functionCondition(raw.call);
     }
+    this.#validator.countOperator();
+    return condition;
   }
 
   #comparison(
     operator: "=" | "<>" | "<" | "<=" | ">" | ">=",
     rawLeft: RawOperand,
     rawRight: RawOperand,
-    leaf: LeafErrors,
   ): Condition {
-    const left = this.#operand(rawLeft, leaf);
-    const right = this.#operand(rawRight, leaf);
-    checkDistinct(operator, left, right, leaf);
-    if (operator !== "=" && operator !== "<>") {
-      for (const side of [left, right]) checkOrderedOperand(operator, side, leaf);
-    }
-    return { kind: "comparison", operator, left: left.operand, right: right.operand };
+    const operands = [this.#operand(rawLeft), this.#operand(rawRight)] as const;
+    const ordered = operator !== "=" && operator !== "<>";
+    this.#validator.checkOperandTypes(operator, operands, ordered ? ORDERED_TYPES : ANY_TYPE);
+    this.#validator.checkDistinct(operator, operands);
+    return { kind: "comparison", operator, left: operands[0].operand, right: operands[1].operand };
   }
 
-  #between(
-    rawOperand: RawOperand,
-    rawLower: RawOperand,
-    rawUpper: RawOperand,
-    leaf: LeafErrors,
-  ): Condition {
-    const operand = this.#operand(rawOperand, leaf);
-    const lower = this.#operand(rawLower, leaf);
-    const upper = this.#operand(rawUpper, leaf);
-    for (const side of [operand, lower, upper]) checkOrderedOperand("BETWEEN", side, leaf);
+  #between(rawOperand: RawOperand, rawLower: RawOperand, rawUpper: RawOperand): Condition {
+    const operands = [rawOperand, rawLower, rawUpper].map((raw) => this.#operand(raw));
+    const [operand, lower, upper] = operands as [
+      CheckedConditionOperand,
+      CheckedConditionOperand,
+      CheckedConditionOperand,
+    ];
+    this.#validator.checkOperandTypes("BETWEEN", operands, ORDERED_TYPES);
+    this.#validator.checkDistinct("BETWEEN", operands);
     if (lower.operand.kind === "value" && upper.operand.kind === "value") {
-      leaf.operandType ??= betweenBoundsError(lower.operand.value, upper.operand.value);
+      const message = betweenBoundsError(lower.operand.value, upper.operand.value);
+      if (message !== undefined) throw this.#validator.error(message);
     }
     return {
       kind: "between",
@@ -228,144 +150,71 @@ class ConditionResolver {
     };
   }
 
-  #functionCondition(call: RawCall, leaf: LeafErrors): Condition {
-    const callArguments = call.arguments.map((argument) => this.#operand(argument, leaf));
-    const known = this.#checkFunctionName(call.name);
-    if (!known) return { kind: "true" };
-    if (!CONDITION_FUNCTIONS.has(call.name)) {
-      this.#misusedFunction ??= misusedFunctionMessage(call.name);
-      return { kind: "true" };
+  #in(rawOperand: RawOperand, rawCandidates: readonly RawOperand[]): Condition {
+    const operands = [rawOperand, ...rawCandidates].map((raw) => this.#operand(raw));
+    this.#validator.checkDistinct("IN", operands);
+    if (rawCandidates.length > IN_CANDIDATE_COUNT_MAX) {
+      throw this.#validator.error(
+        "The IN operator is provided with too many operands; number of operands: " +
+          rawCandidates.length,
+      );
     }
-    if (!checkOperandCount(call.name, callArguments, leaf)) return { kind: "true" };
-    const [first, second] = callArguments as [CheckedOperand, CheckedOperand];
-    if (second !== undefined) checkDistinct(call.name, first, second, leaf);
-    switch (call.name) {
+    const [operand, ...candidates] = operands.map((checked) => checked.operand);
+    return { kind: "in", operand: operand as Operand, candidates };
+  }
+
+  #functionCondition(call: RawCall): Condition {
+    const operands = call.arguments.map((argument) => this.#operand(argument));
+    const name = call.name;
+    this.#validator.checkOperandCount(name, operands.length);
+    const types = name === "begins_with" ? STRING_BINARY_TYPES : ANY_TYPE;
+    this.#validator.checkOperandTypes(name, operands, types);
+    this.#validator.checkDistinct(name, operands);
+    const [first, second] = operands as [CheckedConditionOperand, CheckedConditionOperand];
+    switch (name) {
       case "attribute_exists":
       case "attribute_not_exists":
         if (first.path === undefined) {
-          leaf.operandType ??= "Operator or function requires a document path; " +
-            `operator or function: ${call.name}`;
-          return { kind: "true" };
+          throw this.#validator.error(
+            `Operator or function requires a document path; operator or function: ${name}`,
+          );
         }
-        return { kind: call.name, path: first.path };
+        return { kind: name, path: first.path };
       case "attribute_type":
-        checkAttributeTypeName(second, leaf);
+        this.#checkAttributeTypeName(second);
         return { kind: "attribute_type", operand: first.operand, type: second.operand };
       case "begins_with":
-        for (const argument of [first, second]) checkBeginsWithOperand(argument, leaf);
         return { kind: "begins_with", operand: first.operand, prefix: second.operand };
       default:
         return { kind: "contains", operand: first.operand, element: second.operand };
     }
   }
 
-  /** Resolves an operand; a call here must be `size`, the only function that yields a value. */
-  #operand(raw: RawOperand, leaf: LeafErrors): CheckedOperand {
-    this.#checkParentheses(raw.parentheses);
-    if (raw.kind === "value") {
-      const value = this.#attributes.resolveValue(raw.placeholder);
-      if (value === undefined) {
-        leaf.placeholder ??= "An expression attribute value used in expression is not defined; " +
-          `attribute value: ${raw.placeholder}`;
-        return UNKNOWN_OPERAND;
-      }
-      return { operand: { kind: "value", value }, staticType: typeOf(value) };
-    }
-    if (raw.kind === "path") {
-      const resolved = resolvePath(raw, this.#attributes);
-      if (resolved.reservedWord !== undefined) {
-        this.#reserved ??= "Attribute name is a reserved keyword; reserved keyword: " +
-          resolved.reservedWord;
-      }
-      if (resolved.undefinedName !== undefined) {
-        leaf.placeholder ??= "An expression attribute name used in the document path is not " +
-          `defined; attribute name: ${resolved.undefinedName}`;
-        return UNKNOWN_OPERAND;
-      }
-      return { operand: { kind: "path", path: resolved.path }, path: resolved.path };
-    }
-    return this.#sizeCall(raw, leaf);
-  }
-
-  #sizeCall(call: RawCall, leaf: LeafErrors): CheckedOperand {
-    const callArguments = call.arguments.map((argument) => this.#operand(argument, leaf));
-    if (!this.#checkFunctionName(call.name)) return UNKNOWN_OPERAND;
-    if (call.name !== "size") {
-      this.#misusedFunction ??= misusedFunctionMessage(call.name);
-      return UNKNOWN_OPERAND;
-    }
-    if (!checkOperandCount(call.name, callArguments, leaf)) return UNKNOWN_OPERAND;
-    const argument = callArguments[0] as CheckedOperand;
-    const type = argument.staticType;
-    if (type === "N" || type === "BOOL" || type === "NULL") {
-      leaf.operandType ??= operandTypeMessage("size", type);
-    }
+  /** Resolves an operand; a call here is `size`, the only function the walk lets through. */
+  #operand(raw: RawOperand): CheckedConditionOperand {
+    if (raw.kind !== "call") return this.#validator.leaf(raw);
+    const operands = raw.arguments.map((argument) => this.#operand(argument));
+    this.#validator.checkOperandCount(raw.name, operands.length);
+    this.#validator.checkOperandTypes(raw.name, operands, SIZED_TYPES);
+    this.#validator.countOperator();
+    const argument = operands[0] as CheckedConditionOperand;
     return { operand: { kind: "size", operand: argument.operand }, staticType: "N" };
   }
 
-  #checkFunctionName(name: string): boolean {
-    if (FUNCTION_OPERAND_COUNTS.has(name)) return true;
-    this.#unknownFunction ??= unknownFunctionMessage(name);
-    return false;
-  }
-
-  #checkParentheses(count: number): void {
-    if (count > 1) this.#parentheses ??= "The expression has redundant parentheses;";
-  }
-}
-
-/** Records a wrong operand count for a known function; returns whether the count is right. */
-function checkOperandCount(
-  name: string,
-  callArguments: readonly CheckedOperand[],
-  leaf: LeafErrors,
-): boolean {
-  const expected = FUNCTION_OPERAND_COUNTS.get(name);
-  if (callArguments.length === expected) return true;
-  leaf.operandCount ??= operandCountMessage(name, callArguments.length);
-  return false;
-}
-
-/** DynamoDB rejects a comparison or function whose first two operands are the same path. */
-function checkDistinct(
-  operator: string,
-  first: CheckedOperand,
-  second: CheckedOperand,
-  leaf: LeafErrors,
-): void {
-  if (first.path === undefined || second.path === undefined) return;
-  if (!pathsEqual(first.path, second.path)) return;
-  leaf.distinct ??= "The first operand must be distinct from the remaining operands for this " +
-    `operator or function; operator: ${operator}, first operand: ${formatPath(first.path)}`;
-}
-
-/** `<`, `<=`, `>`, `>=` and BETWEEN accept constants of type N, S and B only. */
-function checkOrderedOperand(operator: string, side: CheckedOperand, leaf: LeafErrors): void {
-  const type = side.staticType;
-  if (type !== undefined && !ORDERED_TYPES.has(type)) {
-    leaf.operandType ??= operandTypeMessage(operator, type);
-  }
-}
-
-function checkBeginsWithOperand(argument: CheckedOperand, leaf: LeafErrors): void {
-  const type = argument.staticType;
-  if (type !== undefined && type !== "S" && type !== "B") {
-    leaf.operandType ??= operandTypeMessage("begins_with", type);
-  }
-}
-
-/** The second operand of `attribute_type` must be a string constant naming a type. */
-function checkAttributeTypeName(second: CheckedOperand, leaf: LeafErrors): void {
-  if (second.staticType !== "S") {
-    // A path could hold any type, so DynamoDB lists them all as the operand type.
-    const type = second.staticType ?? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}";
-    leaf.operandType ??= operandTypeMessage("attribute_type", type);
-    return;
-  }
-  const name = (second.operand as { value: { S: string } }).value.S;
-  if (!ATTRIBUTE_TYPE_NAMES.has(name)) {
-    leaf.operandType ??= `Invalid attribute type name found; type: ${name}, ` +
-      "valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}";
+  /** The second operand of `attribute_type` must be a string constant naming a type. */
+  #checkAttributeTypeName(second: CheckedConditionOperand): void {
+    if (second.operand.kind !== "value" || second.staticType !== "S") {
+      // A path could hold any type, so DynamoDB lists them all as the operand type.
+      const type = second.path === undefined ? second.staticType : "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}";
+      throw this.#validator.error(operandTypeMessage("attribute_type", type ?? "N"));
+    }
+    const name = (second.operand.value as { S: string }).S;
+    if (!ANY_TYPE.has(name)) {
+      throw this.#validator.error(
+        `Invalid attribute type name found; type: ${name}, ` +
+          "valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
+      );
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Tests of ConditionExpression / FilterExpression parsing: each table row is an expression, its
  * placeholders, and the exact message DynamoDB gives for it (from DynamoDB as recorded by
- * dynalite's and ScyllaDB's test suites), or the parsed condition it must produce.
+ * dynalite's and ScyllaDB's test suites, and from DynamoDB Local's messages and order of checks),
+ * or the parsed condition it must produce.
  *
  * @module
  */
@@ -114,8 +115,8 @@ const LIMIT_ERRORS: ErrorCase[] = [
       "size; expression size: 15000",
   },
   {
-    // 4097 bytes: 4095 ASCII characters and one two-byte character.
-    expression: "a = b" + " ".repeat(4090) + "é",
+    // 4097 characters, 4098 UTF-8 bytes: DynamoDB counts characters.
+    expression: "a = b" + " ".repeat(4091) + "é",
     message: "Invalid ConditionExpression: Expression size has exceeded the maximum allowed " +
       "size; expression size: 4097",
   },
@@ -130,12 +131,23 @@ const LIMIT_ERRORS: ErrorCase[] = [
       "operator count: 301",
   },
   {
-    expression: `a IN (${Array.from({ length: 100 }, (_, i) => `:v${i}`).join(", ")})`,
+    // Function calls count as operators: 100 size() calls, 100 comparisons and 101 ANDs.
+    expression: "size(a) < b AND ".repeat(100) + "c = d",
+    message: "Invalid ConditionExpression: The expression contains too many operators; " +
+      "operator count: 301",
+  },
+  {
+    expression: `a IN (${Array.from({ length: 101 }, (_, i) => `:v${i}`).join(", ")})`,
     placeholders: {
-      values: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`:v${i}`, n(`${i}`)])),
+      values: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`:v${i}`, n(`${i}`)])),
     },
     message: "Invalid ConditionExpression: The IN operator is provided with too many operands; " +
       "number of operands: 101",
+  },
+  {
+    expression: "a" + ".b".repeat(31) + "[0] = c",
+    message: "Invalid ConditionExpression: The document path has too many nesting levels; " +
+      "nesting levels: 33",
   },
 ];
 
@@ -150,9 +162,19 @@ Deno.test("condition parser accepts limits at their maximum", () => {
   parseCondition("a = :v" + " ".repeat(4090), "ConditionExpression", attributes);
   const condition300 = "NOT (a<b " + "or (a<b ".repeat(149) + ")".repeat(150);
   parseCondition(condition300, "ConditionExpression", attributesOf());
-  const values = Object.fromEntries(Array.from({ length: 99 }, (_, i) => [`:v${i}`, n(`${i}`)]));
+  const values = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`:v${i}`, n(`${i}`)]));
   const list = Object.keys(values).join(",");
   parseCondition(`a IN (${list})`, "ConditionExpression", attributesOf({ values }));
+  // 4096 characters but 4097 UTF-8 bytes pass the size check and reach the grammar.
+  const nonAscii = "a = b" + " ".repeat(4090) + "é";
+  assert.match(
+    validationMessageOf(() => parseCondition(nonAscii, "ConditionExpression", attributesOf())),
+    /^Invalid ConditionExpression: Syntax error; token: "é"/,
+  );
+  const sizes300 = "NOT (" + "size(a) < b AND ".repeat(99) + "size(a) < b)";
+  parseCondition(sizes300, "ConditionExpression", attributesOf());
+  parseCondition("a" + ".b".repeat(30) + "[0] = c", "ConditionExpression", attributesOf());
+  parseCondition("a[2147483647] = b", "ConditionExpression", attributesOf());
 });
 
 const SEMANTIC_ERRORS: ErrorCase[] = [
@@ -201,16 +223,25 @@ const SEMANTIC_ERRORS: ErrorCase[] = [
       "an expression; function: begins_with",
   },
   {
-    expression: "if_not_exists(a, a) = :v",
+    expression: "if_not_exists(a, b) = :v",
     placeholders: { values: { ":v": n("5") } },
-    message: "Invalid ConditionExpression: The function is not allowed to be used this way in " +
-      "an expression; function: if_not_exists",
+    message: "Invalid ConditionExpression: The function is not allowed in a condition " +
+      "expression; function: if_not_exists",
   },
   {
-    expression: "list_append(a, a) = :v",
-    placeholders: { values: { ":v": n("5") } },
+    expression: "list_append(a, b)",
+    message: "Invalid ConditionExpression: The function is not allowed in a condition " +
+      "expression; function: list_append",
+  },
+  {
+    expression: "contains(attribute_exists(a), b)",
     message: "Invalid ConditionExpression: The function is not allowed to be used this way in " +
-      "an expression; function: list_append",
+      "an expression; function: attribute_exists",
+  },
+  {
+    expression: "a[2147483648] = b",
+    message: "Invalid ConditionExpression: List index is not within the allowable range; " +
+      "index: [2147483648]",
   },
   {
     expression: "status = :v",
@@ -251,6 +282,22 @@ const SEMANTIC_ERRORS: ErrorCase[] = [
     expression: "a = a",
     message: "Invalid ConditionExpression: The first operand must be distinct from the " +
       "remaining operands for this operator or function; operator: =, first operand: [a]",
+  },
+  {
+    expression: "a BETWEEN b AND a",
+    message: "Invalid ConditionExpression: The first operand must be distinct from the " +
+      "remaining operands for this operator or function; operator: BETWEEN, first operand: [a]",
+  },
+  {
+    expression: "a IN (b, c, a)",
+    message: "Invalid ConditionExpression: The first operand must be distinct from the " +
+      "remaining operands for this operator or function; operator: IN, first operand: [a]",
+  },
+  {
+    expression: "attribute_type(a, a)",
+    message: "Invalid ConditionExpression: The first operand must be distinct from the " +
+      "remaining operands for this operator or function; operator: attribute_type, first " +
+      "operand: [a]",
   },
   {
     expression: "contains(a.b[1], #ab[1])",
@@ -367,48 +414,88 @@ Deno.test("condition parser reports semantic errors with DynamoDB's messages", (
 
 const RANKED_ERRORS: ErrorCase[] = [
   {
-    // Redundant parentheses outrank an unknown function that comes first.
+    // Redundant parentheses are found while parsing, before a function name is looked at.
     expression: "f(a) = :v AND ((b = :v))",
     placeholders: { values: { ":v": n("1") } },
     message: "Invalid ConditionExpression: The expression has redundant parentheses;",
   },
   {
-    // An unknown function outranks a misused one that comes first.
-    expression: "size(a) AND g(b) = :v",
-    placeholders: { values: { ":v": n("1") } },
-    message: "Invalid ConditionExpression: Invalid function name; function: g",
+    // The grammar rejects the redundant parentheses before it reaches the missing operand.
+    expression: "((status = :nope)) AND",
+    message: "Invalid ConditionExpression: The expression has redundant parentheses;",
   },
   {
-    // A misused function outranks a reserved word that comes first.
-    expression: "status = :v AND size(a)",
+    // A syntax error before redundant parentheses comes first.
+    expression: "a = = b AND ((b = :v))",
+    message: 'Invalid ConditionExpression: Syntax error; token: "=", near: "= = b"',
+  },
+  {
+    // The walk reports the first function or reserved word problem in reading order.
+    expression: "size(a) AND g(b) = :v",
     placeholders: { values: { ":v": n("1") } },
     message: "Invalid ConditionExpression: The function is not allowed to be used this way in " +
       "an expression; function: size",
   },
   {
-    // A reserved word outranks an undefined placeholder that comes first.
+    expression: "status = :v AND size(a)",
+    placeholders: { values: { ":v": n("1") } },
+    message: "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved " +
+      "keyword: status",
+  },
+  {
+    expression: "g(a) = :v AND status = :v",
+    placeholders: { values: { ":v": n("1") } },
+    message: "Invalid ConditionExpression: Invalid function name; function: g",
+  },
+  {
+    // The walk comes before placeholders are resolved.
     expression: "a = :nope AND status = :v",
     placeholders: { values: { ":v": n("1") } },
     message: "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved " +
       "keyword: status",
   },
   {
-    // The first condition with an error wins over a later one of higher rank within a condition.
+    // Resolution goes children first: the first condition's error wins.
     expression: "contains(a, a) OR b = :nope",
     placeholders: { values: { ":v": n("1") } },
     message: "Invalid ConditionExpression: The first operand must be distinct from the " +
       "remaining operands for this operator or function; operator: contains, first operand: [a]",
   },
   {
-    // Within one condition an undefined placeholder outranks the operand count.
-    expression: "size(a, b) = :nope",
+    expression: "a = :nope1 AND #b = :nope2",
     message: "Invalid ConditionExpression: An expression attribute value used in expression is " +
-      "not defined; attribute value: :nope",
+      "not defined; attribute value: :nope1",
   },
   {
-    // A syntax error comes before everything else.
-    expression: "((status = :nope)) AND",
-    message: 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "AND"',
+    // size() is checked as soon as its operands are, before the comparison's other operand.
+    expression: "size(a, b) = :nope",
+    message: "Invalid ConditionExpression: Incorrect number of operands for operator or " +
+      "function; operator or function: size, number of operands: 2",
+  },
+  {
+    expression: "size(:v) = :nope",
+    placeholders: { values: { ":v": { BOOL: true } } },
+    message: "Invalid ConditionExpression: Incorrect operand type for operator or function; " +
+      "operator or function: size, operand type: BOOL",
+  },
+  {
+    // Path depth is checked before the placeholders of the path.
+    expression: "#a" + ".b".repeat(32) + " = c",
+    message: "Invalid ConditionExpression: The document path has too many nesting levels; " +
+      "nesting levels: 33",
+  },
+  {
+    // Operand types come before a repeated operand, which comes before the BETWEEN bounds.
+    expression: "a BETWEEN a AND :l",
+    placeholders: { values: { ":l": { L: [] } } },
+    message: "Invalid ConditionExpression: Incorrect operand type for operator or function; " +
+      "operator or function: BETWEEN, operand type: L",
+  },
+  {
+    // The operator count is checked as operators are, so an earlier error wins.
+    expression: "a < b AND ".repeat(200) + "c = :nope",
+    message: "Invalid ConditionExpression: An expression attribute value used in expression is " +
+      "not defined; attribute value: :nope",
   },
 ];
 

@@ -144,7 +144,7 @@ const EVALUATION_CASES: EvaluationCase[] = [
     expected: true,
   },
   { expression: "fruit IN (:a)", placeholders: { values: { ":a": s("apple") } }, expected: false },
-  { expression: "absent IN (absent, gone)", expected: false },
+  { expression: "absent IN (elsewhere, gone)", expected: false },
   {
     expression: "tags IN (:a)",
     placeholders: { values: { ":a": { SS: ["green", "red"] } } },

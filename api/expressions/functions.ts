@@ -1,8 +1,8 @@
 /**
  * The functions of DynamoDB's expression language and the messages about their use, shared by the
  * condition and update parsers. DynamoDB recognizes every function name in every expression kind,
- * so a condition function in an UpdateExpression (or `if_not_exists` in a condition) is "not
- * allowed to be used this way" rather than an unknown function.
+ * so `if_not_exists` in a condition is "not allowed in a condition expression" rather than an
+ * unknown function. Function names are case-sensitive.
  *
  * @module
  */
@@ -19,13 +19,14 @@ export const FUNCTION_OPERAND_COUNTS: ReadonlyMap<string, number> = new Map([
   ["list_append", 2],
 ]);
 
-/** Functions that are a condition on their own. */
+/** Functions allowed in conditions: the five that are a condition, and `size` as an operand. */
 export const CONDITION_FUNCTIONS: ReadonlySet<string> = new Set([
   "attribute_exists",
   "attribute_not_exists",
   "attribute_type",
   "begins_with",
   "contains",
+  "size",
 ]);
 
 /** Functions that compute the value of a SET action. */

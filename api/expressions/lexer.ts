@@ -220,6 +220,22 @@ export class TokenStream {
     for (let index = 0; index < count; index++) this.expectPunctuation(")");
   }
 
+  /**
+   * Parses a parenthesised group at the current `(` with `parseInner` for its inside. A group
+   * directly inside another, as in `((a = b))` or `((:v))`, is rejected once its parentheses
+   * close, before the grammar reads on: DynamoDB's grammar raises this error while parsing.
+   *
+   * @throws DynamoDBError ValidationException `Invalid <kind>: The expression has redundant
+   * parentheses;`, or a syntax error.
+   */
+  parenthesized<T>(parseInner: () => T): T {
+    const count = this.consumeParenthesisRun();
+    const inner = parseInner();
+    this.expectClosingParentheses(count);
+    if (count > 1) throw expressionError(this.kind, "The expression has redundant parentheses;");
+    return inner;
+  }
+
   /** Returns whether the current token is the punctuation `text`. */
   atPunctuation(text: string): boolean {
     const token = this.peek();

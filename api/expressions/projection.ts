@@ -12,28 +12,25 @@
 
 import type { AttributeValue, Item } from "../attribute_value.ts";
 import type { ExpressionAttributes } from "./attributes.ts";
-import {
-  type DocumentPath,
-  formatPath,
-  type PathElement,
-  pathRelation,
-  readPath,
-  setEntry,
-} from "./document_path.ts";
-import { checkExpressionText, expressionError } from "./expression_error.ts";
+import { type DocumentPath, type PathElement, readPath, setEntry } from "./document_path.ts";
+import { checkExpressionText } from "./expression_error.ts";
+import { ExpressionValidator } from "./expression_validator.ts";
+import { checkPathWords } from "./expression_walk.ts";
 import { TokenStream } from "./lexer.ts";
-import { resolvePath } from "./path_resolver.ts";
+import { PathTree } from "./path_tree.ts";
 import { parsePath, type RawPath } from "./syntax_tree.ts";
 
 const NO_KEYWORDS: ReadonlySet<string> = new Set();
 
 /**
  * Parses a ProjectionExpression into its paths, resolving `#name` placeholders through
- * `attributes`.
+ * `attributes`. After the syntax, the bare names are checked in reading order; then, as DynamoDB
+ * does, the paths are resolved and added to a path tree from the last to the first, so with two
+ * undefined placeholders the later one is reported.
  *
  * @throws DynamoDBError ValidationException `Invalid ProjectionExpression: …` for a syntax error, a
- * bare reserved word, an undefined placeholder, or two paths that overlap (`a` and `a.b`) or
- * conflict (`a.b` and `a[0]`).
+ * bare reserved word, a list index too large, an undefined placeholder, a path deeper than 32, or
+ * two paths that overlap (`a` and `a.b`) or conflict (`a.b` and `a[0]`).
  */
 export function parseProjection(text: string, attributes: ExpressionAttributes): DocumentPath[] {
   const kind = "ProjectionExpression";
@@ -45,61 +42,18 @@ export function parseProjection(text: string, attributes: ExpressionAttributes):
     rawPaths.push(parsePath(stream, NO_KEYWORDS));
   }
   stream.expectEnd();
+  for (const raw of rawPaths) checkPathWords(kind, raw);
 
-  let reservedWord: string | undefined;
-  let undefinedName: string | undefined;
-  const paths = rawPaths.map((raw) => {
-    const resolved = resolvePath(raw, attributes);
-    reservedWord ??= resolved.reservedWord;
-    undefinedName ??= resolved.undefinedName;
-    return resolved.path;
-  });
-  if (reservedWord !== undefined) {
-    throw expressionError(
-      kind,
-      `Attribute name is a reserved keyword; reserved keyword: ${reservedWord}`,
-    );
+  const validator = new ExpressionValidator(kind, attributes);
+  const tree = new PathTree();
+  const paths: DocumentPath[] = [];
+  for (let index = rawPaths.length - 1; index >= 0; index--) {
+    const path = validator.path(rawPaths[index] as RawPath);
+    const clash = tree.add(path);
+    if (clash !== undefined) throw validator.error(clash);
+    paths[index] = path;
   }
-  if (undefinedName !== undefined) {
-    throw expressionError(
-      kind,
-      "An expression attribute name used in the document path is not defined; attribute name: " +
-        undefinedName,
-    );
-  }
-  const clash = findPathClash(paths);
-  if (clash !== undefined) throw expressionError(kind, clash.message);
   return paths;
-}
-
-/** Two paths of one expression that address the same value or disagree on its type. */
-export interface PathClash {
-  readonly relation: "overlap" | "conflict";
-  /** DynamoDB's message, without the `Invalid <Kind>: ` prefix. */
-  readonly message: string;
-}
-
-/**
- * Finds the first pair of `paths` that overlap, or failing that the first pair that conflict, or
- * returns `undefined` when every pair addresses separate values. Each path is compared with the
- * paths before it; "path one" in the message is the earlier.
- */
-export function findPathClash(paths: readonly (readonly PathElement[])[]): PathClash | undefined {
-  let conflict: PathClash | undefined;
-  for (let later = 1; later < paths.length; later++) {
-    for (let earlier = 0; earlier < later; earlier++) {
-      const first = paths[earlier] as readonly PathElement[];
-      const second = paths[later] as readonly PathElement[];
-      const relation = pathRelation(first, second);
-      const pair = `path one: ${formatPath(first)}, path two: ${formatPath(second)}`;
-      if (relation === undefined) continue;
-      const message = `Two document paths ${relation} with each other; must remove or rewrite ` +
-        `one of these paths; ${pair}`;
-      if (relation === "overlap") return { relation, message };
-      conflict ??= { relation, message };
-    }
-  }
-  return conflict;
 }
 
 /** A partly built projection: values at leaves, maps and lists of parts above them. */

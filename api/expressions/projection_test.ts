@@ -95,9 +95,10 @@ interface ErrorCase {
 const ERROR_CASES: ErrorCase[] = [
   { expression: "", message: "Invalid ProjectionExpression: The expression can not be empty;" },
   {
+    // Unlike condition expressions, DynamoDB does not state the size here.
     expression: "x".repeat(4097),
     message: "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed " +
-      "size; expression size: 4097",
+      "size;",
   },
   {
     expression: "a,",
@@ -162,10 +163,42 @@ const ERROR_CASES: ErrorCase[] = [
       "remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
   },
   {
-    // An overlap anywhere outranks a conflict found earlier.
+    // Paths are added from the last to the first, so the clash nearest the end is found first.
     expression: "a.b, a[1], c, c",
     message: "Invalid ProjectionExpression: Two document paths overlap with each other; must " +
       "remove or rewrite one of these paths; path one: [c], path two: [c]",
+  },
+  {
+    expression: "c, c, a.b, a[1]",
+    message: "Invalid ProjectionExpression: Two document paths conflict with each other; must " +
+      "remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
+  },
+  {
+    // Path two follows the first branch added under a, which came from a.b.
+    expression: "a, a.x.y, a.b",
+    message: "Invalid ProjectionExpression: Two document paths overlap with each other; must " +
+      "remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+  },
+  {
+    expression: "#a, #b",
+    message: "Invalid ProjectionExpression: An expression attribute name used in the document " +
+      "path is not defined; attribute name: #b",
+  },
+  {
+    // Each path is resolved just before it is added, so an earlier clash beats a later name.
+    expression: "#a, b, b",
+    message: "Invalid ProjectionExpression: Two document paths overlap with each other; must " +
+      "remove or rewrite one of these paths; path one: [b], path two: [b]",
+  },
+  {
+    expression: "a[99999999999]",
+    message: "Invalid ProjectionExpression: List index is not within the allowable range; " +
+      "index: [99999999999]",
+  },
+  {
+    expression: "a" + ".b".repeat(32),
+    message: "Invalid ProjectionExpression: The document path has too many nesting levels; " +
+      "nesting levels: 33",
   },
 ];
 

@@ -2,43 +2,40 @@
  * Syntax trees as the grammars produce them, before placeholders are resolved and before the
  * semantic checks, plus the path grammar that conditions, projections and updates share.
  *
- * DynamoDB reports a syntax error before any semantic error, and ranks the semantic errors of a
- * whole expression against each other (see `condition_parser.ts`), so parsing first builds this
- * tree and a second pass checks and resolves it.
+ * DynamoDB checks an expression in three passes, and so do these parsers: the grammar (syntax
+ * errors and redundant parentheses), then a walk over this tree in reading order (reserved words,
+ * list index range, function names and where each function may appear, repeated update
+ * sections), then the resolution of placeholders with the operand checks (see
+ * `expression_validator.ts`). Each pass reports the first error it meets.
  *
  * @module
  */
 
 import type { TokenStream } from "./lexer.ts";
 
-/** One step of a written path: a bare name, a `#name` placeholder, or a list index. */
+/**
+ * One step of a written path: a bare name, a `#name` placeholder, or a list index with its digits
+ * as written (they may exceed the index range, which the walk checks).
+ */
 export type RawPathStep =
   | { readonly kind: "identifier"; readonly text: string }
   | { readonly kind: "name"; readonly text: string }
-  | { readonly kind: "index"; readonly index: number };
-
-/**
- * Wrapping parentheses, counted on the node they wrap. DynamoDB rejects two or more around the
- * same operand or condition as redundant.
- */
-export interface Parenthesized {
-  parentheses: number;
-}
+  | { readonly kind: "index"; readonly text: string };
 
 /** A written document path. */
-export interface RawPath extends Parenthesized {
+export interface RawPath {
   readonly kind: "path";
   readonly steps: readonly RawPathStep[];
 }
 
 /** A `:value` placeholder. */
-export interface RawValue extends Parenthesized {
+export interface RawValue {
   readonly kind: "value";
   readonly placeholder: string;
 }
 
 /** A function call `name(arguments)`; whether the name is known is checked later. */
-export interface RawCall extends Parenthesized {
+export interface RawCall {
   readonly kind: "call";
   readonly name: string;
   readonly arguments: readonly RawOperand[];
@@ -47,27 +44,24 @@ export interface RawCall extends Parenthesized {
 /** An operand as written. */
 export type RawOperand = RawPath | RawValue | RawCall;
 
-/** A condition as written. */
+/** A condition as written. AND and OR group to the right: `a AND b AND c` is `a AND (b AND c)`. */
 export type RawCondition =
-  & Parenthesized
-  & (
-    | {
-      readonly kind: "comparison";
-      readonly operator: "=" | "<>" | "<" | "<=" | ">" | ">=";
-      readonly left: RawOperand;
-      readonly right: RawOperand;
-    }
-    | {
-      readonly kind: "between";
-      readonly operand: RawOperand;
-      readonly lower: RawOperand;
-      readonly upper: RawOperand;
-    }
-    | { readonly kind: "in"; readonly operand: RawOperand; readonly candidates: RawOperand[] }
-    | { readonly kind: "function"; readonly call: RawCall }
-    | { readonly kind: "and" | "or"; readonly left: RawCondition; readonly right: RawCondition }
-    | { readonly kind: "not"; readonly condition: RawCondition }
-  );
+  | {
+    readonly kind: "comparison";
+    readonly operator: "=" | "<>" | "<" | "<=" | ">" | ">=";
+    readonly left: RawOperand;
+    readonly right: RawOperand;
+  }
+  | {
+    readonly kind: "between";
+    readonly operand: RawOperand;
+    readonly lower: RawOperand;
+    readonly upper: RawOperand;
+  }
+  | { readonly kind: "in"; readonly operand: RawOperand; readonly candidates: RawOperand[] }
+  | { readonly kind: "function"; readonly call: RawCall }
+  | { readonly kind: "and" | "or"; readonly left: RawCondition; readonly right: RawCondition }
+  | { readonly kind: "not"; readonly condition: RawCondition };
 
 /**
  * Parses a document path at the current token: a name or `#name`, then any number of `.name`,
@@ -86,9 +80,9 @@ export function parsePath(stream: TokenStream, keywords: ReadonlySet<string>): R
       if (token.kind !== "number") throw stream.syntaxError();
       stream.next();
       stream.expectPunctuation("]");
-      steps.push({ kind: "index", index: Number(token.text) });
+      steps.push({ kind: "index", text: token.text });
     } else {
-      return { kind: "path", steps, parentheses: 0 };
+      return { kind: "path", steps };
     }
   }
 }

@@ -10,13 +10,17 @@
  * operand   = "(" operand ")" | :value | name "(" operand { "," operand } ")" | path
  * ```
  *
- * Section keywords match in any letter case and each section may appear once. Only two operands
- * can be added or subtracted (`:a + :b + :c` is a syntax error), and `+` cannot appear inside a
- * function argument. A syntax error is reported first. The semantic errors then rank as follows,
- * and within a rank the leftmost wins: reserved word, unknown function, function not allowed here,
- * repeated section, undefined `#name`, undefined `:value`, overlapping paths, conflicting paths,
- * wrong ADD/DELETE operand type, then the other function errors (operand count, operand type, a
- * value where a path is needed). This is dynalite's order, which was tested against DynamoDB.
+ * Section keywords match in any letter case. Only two operands can be added or subtracted
+ * (`:a + :b + :c` is a syntax error), and `+` cannot appear inside a function argument.
+ *
+ * The checks run in DynamoDB's order (that of DynamoDB Local, which shares DynamoDB's expression
+ * code): the grammar (syntax errors, redundant parentheses); then a walk in reading order over
+ * reserved words, list indexes, function names and places, and a section written twice (reported
+ * at the end of its second occurrence); then, taking the actions from the last to the first,
+ * each target path (depth, `#name` placeholders, overlap or conflict with the targets already
+ * taken); then, again from the last action to the first, each action's value children first
+ * (undefined placeholders, operand count, operand types, repeated operand, a value where a path
+ * is needed, operator count) followed by the ADD or DELETE operand type.
  *
  * @module
  */
@@ -25,19 +29,11 @@ import { type AttributeValue, typeOf } from "../attribute_value.ts";
 import { validationError } from "../errors.ts";
 import type { SetValue, UpdateAction, UpdateExpression, UpdateOperand } from "./ast.ts";
 import type { ExpressionAttributes } from "./attributes.ts";
-import {
-  FUNCTION_OPERAND_COUNTS,
-  misusedFunctionMessage,
-  operandCountMessage,
-  operandTypeMessage,
-  unknownFunctionMessage,
-  UPDATE_FUNCTIONS,
-} from "./functions.ts";
-import type { DocumentPath } from "./document_path.ts";
 import { checkExpressionText, expressionError } from "./expression_error.ts";
+import { type CheckedOperand, ExpressionValidator } from "./expression_validator.ts";
+import { checkPathWords, walkOperand } from "./expression_walk.ts";
 import { type Token, TokenStream } from "./lexer.ts";
-import { resolvePath } from "./path_resolver.ts";
-import { findPathClash } from "./projection.ts";
+import { PathTree } from "./path_tree.ts";
 import { parseArguments, parsePath, type RawOperand, type RawPath } from "./syntax_tree.ts";
 
 const SECTION_KEYWORDS: ReadonlySet<string> = new Set(["SET", "REMOVE", "ADD", "DELETE"]);
@@ -53,6 +49,9 @@ const ADD_DELETE_TYPE_NAMES: Readonly<Record<string, string>> = {
   M: "MAP",
 };
 
+const NUMBER_TYPE: ReadonlySet<string> = new Set(["N"]);
+const LIST_TYPE: ReadonlySet<string> = new Set(["L"]);
+
 type RawSetValue =
   | { readonly kind: "operand"; readonly operand: RawOperand }
   | { readonly kind: "plus" | "minus"; readonly left: RawOperand; readonly right: RawOperand };
@@ -62,6 +61,12 @@ type RawUpdateAction =
   | { readonly kind: "remove"; readonly path: RawPath }
   | { readonly kind: "add" | "delete"; readonly path: RawPath; readonly placeholder: string };
 
+interface RawSection {
+  /** The section keyword in upper case. */
+  readonly keyword: string;
+  readonly actions: readonly RawUpdateAction[];
+}
+
 /**
  * Parses an UpdateExpression, resolving its placeholders through `attributes`.
  *
@@ -70,18 +75,25 @@ type RawUpdateAction =
 export function parseUpdate(text: string, attributes: ExpressionAttributes): UpdateExpression {
   const kind = "UpdateExpression";
   checkExpressionText(kind, text);
-  const grammar = new UpdateGrammar(new TokenStream(kind, text));
-  const rawActions = grammar.parse();
-  const resolver = new UpdateResolver(attributes);
-  if (grammar.repeatedSection !== undefined) {
-    resolver.errors.section = `The "${grammar.repeatedSection}" section can only be used once ` +
-      "in an update expression;";
+  const sections = new UpdateGrammar(new TokenStream(kind, text)).parse();
+  walkSections(sections);
+
+  const rawActions = sections.flatMap((section) => section.actions);
+  const validator = new ExpressionValidator(kind, attributes);
+  const tree = new PathTree();
+  const paths = new Array<UpdateAction["path"]>(rawActions.length);
+  for (let index = rawActions.length - 1; index >= 0; index--) {
+    const path = validator.path((rawActions[index] as RawUpdateAction).path);
+    const clash = tree.add(path);
+    if (clash !== undefined) throw validator.error(clash);
+    paths[index] = path;
   }
-  const actions = rawActions.map((action) => resolver.action(action));
-  const clash = findPathClash(actions.map((action) => action.path));
-  if (clash !== undefined) resolver.record(clash.relation, clash.message);
-  const message = resolver.firstError();
-  if (message !== undefined) throw expressionError(kind, message);
+  const resolver = new ValueResolver(validator);
+  const actions = new Array<UpdateAction>(rawActions.length);
+  for (let index = rawActions.length - 1; index >= 0; index--) {
+    const raw = rawActions[index] as RawUpdateAction;
+    actions[index] = resolver.action(raw, paths[index] as UpdateAction["path"]);
+  }
   return { actions };
 }
 
@@ -108,30 +120,26 @@ export function assertKeyAttributesUnchanged(
 
 class UpdateGrammar {
   readonly stream: TokenStream;
-  readonly #sections = new Set<string>();
-  /** The first section keyword (upper case) written twice. */
-  repeatedSection?: string;
 
   constructor(stream: TokenStream) {
     this.stream = stream;
   }
 
-  parse(): RawUpdateAction[] {
-    const actions: RawUpdateAction[] = [];
+  parse(): RawSection[] {
+    const sections: RawSection[] = [];
     do {
       const token = this.stream.peek();
-      const section = token.kind === "identifier" ? token.text.toUpperCase() : "";
-      if (!SECTION_KEYWORDS.has(section)) throw this.stream.syntaxError();
+      const keyword = token.kind === "identifier" ? token.text.toUpperCase() : "";
+      if (!SECTION_KEYWORDS.has(keyword)) throw this.stream.syntaxError();
       this.stream.next();
-      if (this.#sections.has(section)) this.repeatedSection ??= section;
-      this.#sections.add(section);
-      actions.push(this.#action(section));
+      const actions = [this.#action(keyword)];
       while (this.stream.atPunctuation(",")) {
         this.stream.next();
-        actions.push(this.#action(section));
+        actions.push(this.#action(keyword));
       }
+      sections.push({ keyword, actions });
     } while (this.stream.peek().kind !== "eof");
-    return actions;
+    return sections;
   }
 
   #action(section: string): RawUpdateAction {
@@ -153,10 +161,7 @@ class UpdateGrammar {
 
   #setValue(): RawSetValue {
     if (this.stream.atPunctuation("(") && !this.#parenthesesWrapOperand()) {
-      const count = this.stream.consumeParenthesisRun();
-      const inner = this.#setValue();
-      this.stream.expectClosingParentheses(count);
-      return inner;
+      return this.stream.parenthesized(() => this.#setValue());
     }
     const left = this.#operand();
     if (this.stream.atPunctuation("+") || this.stream.atPunctuation("-")) {
@@ -176,14 +181,11 @@ class UpdateGrammar {
   #operand(): RawOperand {
     const token = this.stream.peek();
     if (token.kind === "punctuation" && token.text === "(") {
-      const count = this.stream.consumeParenthesisRun();
-      const inner = this.#operand();
-      this.stream.expectClosingParentheses(count);
-      return inner;
+      return this.stream.parenthesized(() => this.#operand());
     }
     if (token.kind === "value") {
       this.stream.next();
-      return { kind: "value", placeholder: token.text, parentheses: 0 };
+      return { kind: "value", placeholder: token.text };
     }
     const next = this.stream.peek(1);
     const isName = token.kind === "identifier" && !SECTION_KEYWORDS.has(token.text.toUpperCase());
@@ -191,71 +193,60 @@ class UpdateGrammar {
       this.stream.next();
       this.stream.next();
       const callArguments = parseArguments(this.stream, () => this.#operand());
-      return { kind: "call", name: token.text, arguments: callArguments, parentheses: 0 };
+      return { kind: "call", name: token.text, arguments: callArguments };
     }
     return parsePath(this.stream, SECTION_KEYWORDS);
   }
 }
 
-type ErrorRank =
-  | "reserved"
-  | "unknownFunction"
-  | "misusedFunction"
-  | "section"
-  | "undefinedName"
-  | "undefinedValue"
-  | "overlap"
-  | "conflict"
-  | "operand"
-  | "function";
-
-const ERROR_RANKS: readonly ErrorRank[] = [
-  "reserved",
-  "unknownFunction",
-  "misusedFunction",
-  "section",
-  "undefinedName",
-  "undefinedValue",
-  "overlap",
-  "conflict",
-  "operand",
-  "function",
-];
-
-/** A placeholder for operands whose resolution failed; never returned to callers. */
-const UNRESOLVED: UpdateOperand = { kind: "value", value: { NULL: true } };
-
-class UpdateResolver {
-  readonly #attributes: ExpressionAttributes;
-  readonly errors: Partial<Record<ErrorRank, string>> = {};
-
-  constructor(attributes: ExpressionAttributes) {
-    this.#attributes = attributes;
-  }
-
-  record(rank: ErrorRank, message: string): void {
-    this.errors[rank] ??= message;
-  }
-
-  firstError(): string | undefined {
-    for (const rank of ERROR_RANKS) {
-      const message = this.errors[rank];
-      if (message !== undefined) return message;
+/**
+ * Walks the sections in reading order: each action's target and value, then, at the end of each
+ * section, whether that section was written before.
+ */
+function walkSections(sections: readonly RawSection[]): void {
+  const kind = "UpdateExpression";
+  const seen = new Set<string>();
+  for (const section of sections) {
+    for (const action of section.actions) {
+      checkPathWords(kind, action.path);
+      if (action.kind !== "set") continue;
+      if (action.value.kind === "operand") {
+        walkOperand(kind, action.value.operand, "update", 0);
+      } else {
+        walkOperand(kind, action.value.left, "update", 1);
+        walkOperand(kind, action.value.right, "update", 1);
+      }
     }
-    return undefined;
+    if (seen.has(section.keyword)) {
+      throw expressionError(
+        kind,
+        `The "${section.keyword}" section can only be used once in an update expression;`,
+      );
+    }
+    seen.add(section.keyword);
+  }
+}
+
+type CheckedUpdateOperand = CheckedOperand<UpdateOperand>;
+
+/** Resolves and checks the values of actions whose target paths are already resolved. */
+class ValueResolver {
+  readonly #validator: ExpressionValidator;
+
+  constructor(validator: ExpressionValidator) {
+    this.#validator = validator;
   }
 
-  action(raw: RawUpdateAction): UpdateAction {
-    const path = this.#path(raw.path);
+  action(raw: RawUpdateAction, path: UpdateAction["path"]): UpdateAction {
     switch (raw.kind) {
       case "set":
         return { kind: "set", path, value: this.#setValue(raw.value) };
       case "remove":
         return { kind: "remove", path };
       default: {
-        const value = this.#value(raw.placeholder);
-        if (value !== undefined) this.#checkAddDeleteOperand(raw.kind, value);
-        return { kind: raw.kind, path, value: value ?? { NULL: true } };
+        const value = this.#validator.value(raw.placeholder);
+        this.#checkAddDeleteOperand(raw.kind, value);
+        return { kind: raw.kind, path, value };
       }
     }
   }
@@ -268,97 +259,45 @@ class UpdateResolver {
     const typeName = ADD_DELETE_TYPE_NAMES[typeOf(value)];
     if (typeName === undefined || (kind === "add" && "N" in value)) return;
     const action = kind.toUpperCase();
-    this.record(
-      "operand",
+    throw this.#validator.error(
       "Incorrect operand type for operator or function; " +
         `operator: ${action}, operand type: ${typeName}, typeSet: ALLOWED_FOR_${action}_OPERAND`,
     );
   }
 
   #setValue(raw: RawSetValue): SetValue {
-    if (raw.kind === "operand") return { kind: "operand", operand: this.#operand(raw.operand) };
-    const left = this.#operand(raw.left);
-    const right = this.#operand(raw.right);
-    const operator = raw.kind === "plus" ? "+" : "-";
-    for (const side of [left, right]) this.#checkConstantType(operator, side, "N");
-    return { kind: raw.kind, left, right };
+    if (raw.kind === "operand") {
+      return { kind: "operand", operand: this.#operand(raw.operand).operand };
+    }
+    const operands = [this.#operand(raw.left), this.#operand(raw.right)];
+    this.#validator.checkOperandTypes(raw.kind === "plus" ? "+" : "-", operands, NUMBER_TYPE);
+    this.#validator.countOperator();
+    const [left, right] = operands as [CheckedUpdateOperand, CheckedUpdateOperand];
+    return { kind: raw.kind, left: left.operand, right: right.operand };
   }
 
-  #operand(raw: RawOperand, insideListAppend = false): UpdateOperand {
-    if (raw.kind === "value") {
-      const value = this.#value(raw.placeholder);
-      return value === undefined ? UNRESOLVED : { kind: "value", value };
+  /** Resolves an operand; a call here is if_not_exists or list_append, as the walk ensured. */
+  #operand(raw: RawOperand): CheckedUpdateOperand {
+    if (raw.kind !== "call") return this.#validator.leaf(raw);
+    const operands = raw.arguments.map((argument) => this.#operand(argument));
+    const name = raw.name;
+    this.#validator.checkOperandCount(name, operands.length);
+    const [first, second] = operands as [CheckedUpdateOperand, CheckedUpdateOperand];
+    if (name === "list_append") {
+      this.#validator.checkOperandTypes(name, operands, LIST_TYPE);
+      this.#validator.countOperator();
+      return {
+        operand: { kind: "list_append", first: first.operand, second: second.operand },
+        staticType: "L",
+      };
     }
-    if (raw.kind === "path") return { kind: "path", path: this.#path(raw) };
-    const callArguments = raw.arguments.map((argument) =>
-      this.#operand(argument, raw.name === "list_append")
-    );
-    const expected = FUNCTION_OPERAND_COUNTS.get(raw.name);
-    if (expected === undefined) {
-      this.record("unknownFunction", unknownFunctionMessage(raw.name));
-      return UNRESOLVED;
-    }
-    if (!UPDATE_FUNCTIONS.has(raw.name)) {
-      // NOTE: DynamoDB's message for a condition function in an update is inferred from the
-      // reverse case (if_not_exists in a condition), which ScyllaDB's tests observed.
-      this.record("misusedFunction", misusedFunctionMessage(raw.name));
-      return UNRESOLVED;
-    }
-    if (callArguments.length !== expected) {
-      this.record("function", operandCountMessage(raw.name, callArguments.length));
-      return UNRESOLVED;
-    }
-    const [first, second] = callArguments as [UpdateOperand, UpdateOperand];
-    if (raw.name === "list_append") {
-      // DynamoDB rejects list_append nested in list_append (observed by ScyllaDB's tests).
-      if (insideListAppend) this.record("misusedFunction", misusedFunctionMessage("list_append"));
-      for (const side of [first, second]) this.#checkConstantType("list_append", side, "L");
-      return { kind: "list_append", first, second };
-    }
-    if (first.kind !== "path") {
-      this.record(
-        "function",
-        "Operator or function requires a document path; operator or function: if_not_exists",
-      );
-      return UNRESOLVED;
-    }
-    return { kind: "if_not_exists", path: first.path, fallback: second };
-  }
-
-  /** `+` and `-` take numbers and list_append takes lists; a constant of another type fails. */
-  #checkConstantType(operator: string, operand: UpdateOperand, expected: string): void {
-    if (operand.kind !== "value" || operand === UNRESOLVED) return;
-    const type = typeOf(operand.value);
-    if (type !== expected) this.record("function", operandTypeMessage(operator, type));
-  }
-
-  #value(placeholder: string): AttributeValue | undefined {
-    const value = this.#attributes.resolveValue(placeholder);
-    if (value === undefined) {
-      this.record(
-        "undefinedValue",
-        "An expression attribute value used in expression is not defined; attribute value: " +
-          placeholder,
+    this.#validator.checkDistinct(name, operands);
+    if (first.path === undefined) {
+      throw this.#validator.error(
+        `Operator or function requires a document path; operator or function: ${name}`,
       );
     }
-    return value;
-  }
-
-  #path(raw: RawPath): DocumentPath {
-    const resolved = resolvePath(raw, this.#attributes);
-    if (resolved.reservedWord !== undefined) {
-      this.record(
-        "reserved",
-        `Attribute name is a reserved keyword; reserved keyword: ${resolved.reservedWord}`,
-      );
-    }
-    if (resolved.undefinedName !== undefined) {
-      this.record(
-        "undefinedName",
-        "An expression attribute name used in the document path is not defined; attribute name: " +
-          resolved.undefinedName,
-      );
-    }
-    return resolved.path;
+    this.#validator.countOperator();
+    return { operand: { kind: "if_not_exists", path: first.path, fallback: second.operand } };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Tests of UpdateExpression parsing: tables of expressions with the exact messages DynamoDB gives
- * for them (as recorded by dynalite's, ScyllaDB's and moto's test suites), and of the parsed
- * actions for valid expressions.
+ * for them (as recorded by dynalite's, ScyllaDB's and moto's test suites, and from DynamoDB
+ * Local's messages and order of checks), and of the parsed actions for valid expressions.
  *
  * @module
  */
@@ -24,8 +24,8 @@ const SYNTAX_ERRORS: ErrorCase[] = [
   {
     expression: "SET " + " ".repeat(4085) + "a = :val",
     placeholders: { values: { ":val": n("1") } },
-    message: "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; " +
-      "expression size: 4097",
+    // Unlike condition expressions, DynamoDB does not state the size here.
+    message: "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;",
   },
   {
     expression: "SET _123 = :v1",
@@ -157,8 +157,50 @@ const SEMANTIC_ERRORS: ErrorCase[] = [
   },
   {
     expression: "SET a = size(b)",
+    message: "Invalid UpdateExpression: The function is not allowed in an update expression; " +
+      "function: size",
+  },
+  {
+    expression: "SET a = if_not_exists(b, attribute_exists(c))",
+    message: "Invalid UpdateExpression: The function is not allowed in an update expression; " +
+      "function: attribute_exists",
+  },
+  {
+    expression: "SET a = :v1 + list_append(a, :l)",
+    placeholders: { values: { ":v1": n("1"), ":l": { L: [] } } },
     message: "Invalid UpdateExpression: The function is not allowed to be used this way in an " +
-      "expression; function: size",
+      "expression; function: list_append",
+  },
+  {
+    expression: "SET a = if_not_exists(a, list_append(a, :l))",
+    placeholders: { values: { ":l": { L: [] } } },
+    message: "Invalid UpdateExpression: The function is not allowed to be used this way in an " +
+      "expression; function: list_append",
+  },
+  {
+    expression: "SET a = if_not_exists(a, a)",
+    message: "Invalid UpdateExpression: The first operand must be distinct from the remaining " +
+      "operands for this operator or function; operator: if_not_exists, first operand: [a]",
+  },
+  {
+    expression: "SET a = ((:v1))",
+    placeholders: { values: one },
+    message: "Invalid UpdateExpression: The expression has redundant parentheses;",
+  },
+  {
+    expression: "SET a = ((:v1 + b))",
+    placeholders: { values: one },
+    message: "Invalid UpdateExpression: The expression has redundant parentheses;",
+  },
+  {
+    expression: "REMOVE a[2147483648]",
+    message: "Invalid UpdateExpression: List index is not within the allowable range; " +
+      "index: [2147483648]",
+  },
+  {
+    expression: "REMOVE a" + "[0]".repeat(32),
+    message: "Invalid UpdateExpression: The document path has too many nesting levels; " +
+      "nesting levels: 33",
   },
   {
     expression: "SET a = list_append(list_append(:l, :l), :m)",
@@ -257,38 +299,72 @@ Deno.test("parseUpdate reports semantic errors with DynamoDB's messages", () => 
 
 const RANKED_ERRORS: ErrorCase[] = [
   {
-    // A reserved word outranks an unknown function written before it.
+    // The walk reports the first reserved word or function problem in reading order.
     expression: "SET a = f(b), year = :v1",
     placeholders: { values: one },
+    message: "Invalid UpdateExpression: Invalid function name; function: f",
+  },
+  {
+    expression: "SET year = f(b)",
     message: "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: " +
       "year",
   },
   {
-    // An unknown function outranks a repeated section.
+    // A repeated section is reported at its end, after the problems inside it.
     expression: "SET a = :v1 SET b = f(c)",
     placeholders: { values: one },
     message: "Invalid UpdateExpression: Invalid function name; function: f",
   },
   {
-    // An undefined name outranks an undefined value written before it.
+    expression: "SET a = :v1 SET b = :v2 REMOVE year",
+    placeholders: { values: one },
+    message: 'Invalid UpdateExpression: The "SET" section can only be used once in an update ' +
+      "expression;",
+  },
+  {
+    // All target paths are resolved before any value.
     expression: "SET a = :absent, #absent = :v1",
     placeholders: { values: one },
     message: "Invalid UpdateExpression: An expression attribute name used in the document path " +
       "is not defined; attribute name: #absent",
   },
   {
-    // Overlapping paths outrank a wrong ADD operand type.
+    // Targets are taken from the last action to the first.
+    expression: "SET #first = :v1, #second = :v2",
+    placeholders: { values: one },
+    message: "Invalid UpdateExpression: An expression attribute name used in the document path " +
+      "is not defined; attribute name: #second",
+  },
+  {
     expression: "ADD a :s, a :s",
     placeholders: { values: { ":s": s("x") } },
     message: "Invalid UpdateExpression: Two document paths overlap with each other; must " +
       "remove or rewrite one of these paths; path one: [a], path two: [a]",
   },
   {
-    // A wrong ADD operand type outranks a wrong function operand written before it.
+    // So are values: the last action's undefined value is reported.
+    expression: "SET a = :first, b = :second",
+    message: "Invalid UpdateExpression: An expression attribute value used in expression is " +
+      "not defined; attribute value: :second",
+  },
+  {
     expression: "SET a = :s + :v1 ADD b :s",
     placeholders: { values: { ":s": s("x"), ":v1": n("1") } },
     message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
       "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND",
+  },
+  {
+    expression: "ADD b :s SET a = :s + :v1",
+    placeholders: { values: { ":s": s("x"), ":v1": n("1") } },
+    message: "Invalid UpdateExpression: Incorrect operand type for operator or function; " +
+      "operator or function: +, operand type: S",
+  },
+  {
+    // Within a value, operands are resolved before the function that takes them is checked.
+    expression: "SET a = list_append(:s, :absent)",
+    placeholders: { values: { ":s": s("x") } },
+    message: "Invalid UpdateExpression: An expression attribute value used in expression is " +
+      "not defined; attribute value: :absent",
   },
 ];
 
@@ -430,7 +506,7 @@ Deno.test("parseUpdate builds actions in written order", () => {
   }
 });
 
-Deno.test("parseUpdate accepts 4096 bytes and marks placeholders used", () => {
+Deno.test("parseUpdate accepts 4096 characters and marks placeholders used", () => {
   const attributes = attributesOf({ names: { "#one": "c", "#two": "a" } });
   parseUpdate("SET" + " ".repeat(4082) + "#one = #two", attributes);
   attributes.assertAllUsed();
