@@ -19,6 +19,28 @@ const VALUE_KEY_PATTERN = /^:[0-9A-Za-z_]+$/;
 
 /** Maximum length of a placeholder key, `#` or `:` included, in characters (ASCII, so bytes). */
 export const PLACEHOLDER_KEY_LENGTH_MAX = 255;
+/** Maximum size of an attribute name in ExpressionAttributeNames, in UTF-8 bytes. */
+export const ATTRIBUTE_NAME_SIZE_MAX_BYTES = 65535;
+
+const utf8 = new TextEncoder();
+
+/**
+ * Checks the keys of both maps as DynamoDB does before it validates the attribute values of
+ * ExpressionAttributeValues: for each map, names first, that it is not empty, then each key (not
+ * empty, at most 255 characters, `#` or `:` followed by letters, digits and underscores). The
+ * {@linkcode ExpressionAttributes} constructor repeats these checks.
+ *
+ * @throws DynamoDBError ValidationException `ExpressionAttributeNames must not be empty`, or
+ * `ExpressionAttributeNames contains invalid key: Syntax error; key: "<key>"` and the other key
+ * messages, or the same for ExpressionAttributeValues.
+ */
+export function checkPlaceholderKeys(
+  names: Readonly<Record<string, unknown>> | undefined,
+  values: Readonly<Record<string, unknown>> | undefined,
+): void {
+  checkKeys("ExpressionAttributeNames", names, NAME_KEY_PATTERN);
+  checkKeys("ExpressionAttributeValues", values, VALUE_KEY_PATTERN);
+}
 
 /** Tracks ExpressionAttributeNames/Values of one request and which placeholders were used. */
 export class ExpressionAttributes {
@@ -33,19 +55,16 @@ export class ExpressionAttributes {
    * @param names `ExpressionAttributeNames` as sent, or `undefined` when absent.
    * @param values `ExpressionAttributeValues` as sent and already validated as attribute values,
    * or `undefined` when absent.
-   * @throws DynamoDBError ValidationException for an empty map
-   * (`ExpressionAttributeNames must not be empty`), a key that is not `#` or `:` followed by
-   * letters, digits and underscores
-   * (`ExpressionAttributeNames contains invalid key: Syntax error; key: "<key>"`), a key longer
-   * than 255 characters, or a name that is the empty string.
+   * @throws DynamoDBError ValidationException as {@linkcode checkPlaceholderKeys} does, then for
+   * an attribute name that is empty or larger than 65535 bytes
+   * (`ExpressionAttributeNames contains invalid value: Empty attribute name for key #a`).
    */
   constructor(
     names: Record<string, string> | undefined,
     values: Record<string, AttributeValue> | undefined,
   ) {
-    checkKeys("ExpressionAttributeNames", names, NAME_KEY_PATTERN);
+    checkPlaceholderKeys(names, values);
     checkNames(names);
-    checkKeys("ExpressionAttributeValues", values, VALUE_KEY_PATTERN);
     this.#names = names ?? {};
     this.#values = values ?? {};
     this.#unusedNames = new Set(Object.keys(this.#names));
@@ -99,31 +118,48 @@ export class ExpressionAttributes {
 
 function checkKeys(
   parameter: string,
-  map: Record<string, unknown> | undefined,
+  map: Readonly<Record<string, unknown>> | undefined,
   pattern: RegExp,
 ): void {
   if (map === undefined) return;
   const keys = Object.keys(map);
   if (keys.length === 0) throw validationError(`${parameter} must not be empty`);
   for (const key of keys) {
-    if (!pattern.test(key)) {
-      throw validationError(`${parameter} contains invalid key: Syntax error; key: "${key}"`);
-    }
-    // NOTE: this message and the empty-name one below are the texts of Amazon's DAX client, which
-    // checks requests the way DynamoDB does. No test suite records DynamoDB's own wording.
-    if (key.length > PLACEHOLDER_KEY_LENGTH_MAX) {
-      throw validationError(
-        `${parameter} contains invalid key: The expression attribute map contains a key that is ` +
-          "too long",
-      );
+    const problem = keyProblem(key, parameter === "ExpressionAttributeNames", pattern);
+    if (problem !== undefined) {
+      throw validationError(`${parameter} contains invalid key: ${problem}`);
     }
   }
 }
 
-function checkNames(names: Record<string, string> | undefined): void {
+/** Returns what is wrong with one placeholder key, in DynamoDB's order of checks. */
+function keyProblem(key: string, isName: boolean, pattern: RegExp): string | undefined {
+  if (key === "") return "The expression attribute map contains an empty key;";
+  if (key.length > PLACEHOLDER_KEY_LENGTH_MAX) {
+    // DynamoDB states the length for names only.
+    return "The expression attribute map contains a key that is too long;" +
+      (isName ? ` size of key: ${key.length}` : "");
+  }
+  if (!pattern.test(key)) return `Syntax error; key: "${key}"`;
+  return undefined;
+}
+
+/**
+ * Checks the attribute names themselves.
+ * NOTE: the empty-name text is DynamoDB Local's "Empty attribute name" error, assumed to be the
+ * one its attribute-name conversion raises here; no recorded DynamoDB response confirms it.
+ */
+function checkNames(names: Readonly<Record<string, string>> | undefined): void {
   for (const [key, name] of Object.entries(names ?? {})) {
-    if (name === "") {
-      throw validationError(`ExpressionAttributeNames contains invalid value: for key ${key}`);
+    let problem: string | undefined;
+    if (name === "") problem = "Empty attribute name";
+    if (utf8.encode(name).length > ATTRIBUTE_NAME_SIZE_MAX_BYTES) {
+      problem = "Attribute name is too large, must be less than 65536 bytes";
+    }
+    if (problem !== undefined) {
+      throw validationError(
+        `ExpressionAttributeNames contains invalid value: ${problem} for key ${key}`,
+      );
     }
   }
 }

@@ -45,18 +45,41 @@ Deno.test("ExpressionAttributes limits key length and rejects empty names", () =
   assert.equal(
     validationMessageOf(() => new ExpressionAttributes({ [longest + "k"]: "a" }, undefined)),
     "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key " +
-      "that is too long",
+      "that is too long; size of key: 256",
   );
   assert.equal(
     validationMessageOf(() =>
       new ExpressionAttributes(undefined, { [":" + "v".repeat(255)]: n("1") })
     ),
     "ExpressionAttributeValues contains invalid key: The expression attribute map contains a " +
-      "key that is too long",
+      "key that is too long;",
+  );
+  assert.equal(
+    validationMessageOf(() =>
+      new ExpressionAttributes({ ["#" + "-".repeat(255)]: "a" }, undefined)
+    ),
+    "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key " +
+      "that is too long; size of key: 256",
+  );
+  assert.equal(
+    validationMessageOf(() => new ExpressionAttributes({ "": "a" }, undefined)),
+    "ExpressionAttributeNames contains invalid key: The expression attribute map contains an " +
+      "empty key;",
+  );
+  assert.equal(
+    validationMessageOf(() => new ExpressionAttributes(undefined, { "": n("1") })),
+    "ExpressionAttributeValues contains invalid key: The expression attribute map contains an " +
+      "empty key;",
+  );
+  new ExpressionAttributes({ "#a": "é".repeat(32767) + "a" }, undefined);
+  assert.equal(
+    validationMessageOf(() => new ExpressionAttributes({ "#a": "é".repeat(32768) }, undefined)),
+    "ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less " +
+      "than 65536 bytes for key #a",
   );
   assert.equal(
     validationMessageOf(() => new ExpressionAttributes({ "#a": "a", "#b": "" }, undefined)),
-    "ExpressionAttributeNames contains invalid value: for key #b",
+    "ExpressionAttributeNames contains invalid value: Empty attribute name for key #b",
   );
 });
 

@@ -5,9 +5,11 @@
  * (`Expected`, `QueryFilter`, `ScanFilter`, `KeyConditions`, `AttributesToGet`,
  * `AttributeUpdates`) into the same structures.
  *
- * An operation handler uses one {@linkcode ExpressionAttributes} per request: it parses each of
- * the request's expressions with it (in DynamoDB's order: UpdateExpression, ConditionExpression,
- * KeyConditionExpression, FilterExpression, ProjectionExpression), then calls
+ * An operation handler checks the placeholder keys ({@linkcode checkPlaceholderKeys}) before it
+ * validates the values of ExpressionAttributeValues, then creates one
+ * {@linkcode ExpressionAttributes} per request, parses each of the request's expressions with it
+ * in DynamoDB's order (UpdateItem: UpdateExpression, ConditionExpression; Query and Scan:
+ * FilterExpression, ProjectionExpression, KeyConditionExpression), then calls
  * {@linkcode ExpressionAttributes.assertAllUsed}. Every error is a `DynamoDBError` with DynamoDB's
  * type and message. Everything here is synchronous and deterministic.
  *
@@ -45,7 +47,7 @@ export type {
   UpdateExpression,
   UpdateOperand,
 } from "./ast.ts";
-export { ExpressionAttributes } from "./attributes.ts";
+export { checkPlaceholderKeys, ExpressionAttributes } from "./attributes.ts";
 export { parseCondition } from "./condition_parser.ts";
 export type { DocumentPath, PathElement } from "./document_path.ts";
 export { evaluateCondition } from "./evaluate.ts";
