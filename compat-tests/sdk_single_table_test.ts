@@ -320,6 +320,34 @@ Deno.test("single-table design through the AWS SDK", async (t) => {
       assert.equal(stored.Item?.name, "first");
     });
 
+    await t.step("PutItem: concurrent create-if-absent has one winner", async () => {
+      const contenderCount = 20;
+      const Key = { PK: "USER#304", SK: "LOCK" };
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: contenderCount }, (_, index) =>
+          documentClient.send(
+            new PutCommand({
+              TableName,
+              Item: { ...Key, owner: `worker-${index}` },
+              ConditionExpression: "attribute_not_exists(PK)",
+            }),
+          )),
+      );
+      const winners = outcomes.flatMap((outcome, index) =>
+        outcome.status === "fulfilled" ? [`worker-${index}`] : []
+      );
+      assert.equal(winners.length, 1, `winners: ${winners.join(", ")}`);
+      for (const outcome of outcomes) {
+        if (outcome.status === "rejected") {
+          assert.equal(outcome.reason.name, "ConditionalCheckFailedException");
+        }
+      }
+      const stored = await documentClient.send(
+        new GetCommand({ TableName, Key, ConsistentRead: true }),
+      );
+      assert.equal(stored.Item?.owner, winners[0]);
+    });
+
     await t.step("UpdateItem: version check accepts current and rejects stale", async () => {
       const Key = { PK: "USER#301", SK: "PROFILE" };
       await documentClient.send(
