@@ -108,7 +108,9 @@ async function installDynalite(): Promise<void> {
       "--no-fund",
       `dynalite@${DYNALITE_VERSION}`,
     ],
-    stdout: "inherit",
+    // npm's progress goes nowhere so the benchmark's stdout stays a clean report; errors and
+    // warnings still reach stderr.
+    stdout: "null",
     stderr: "inherit",
   }).output();
   if (!result.success) {
