@@ -269,48 +269,42 @@ function checkValues(operator: LegacyOperator, values: readonly AttributeValue[]
   }
 }
 
-/** Checks one `Expected` entry and converts it. */
+/**
+ * Checks one `Expected` entry and converts it. After the operator name, the checks run in
+ * DynamoDB Local's order: Exists with ComparisonOperator, Value with AttributeValueList,
+ * AttributeValueList without ComparisonOperator, Value with Exists false, then a missing Value.
+ */
 function expectedCondition(name: string, entry: ExpectedAttributeValue): Condition {
   const forAttribute = ` for Attribute: ${name}`;
+  const operator = entry.ComparisonOperator === undefined
+    ? undefined
+    : checkOperatorName(entry.ComparisonOperator, "Expected", name);
   const hasList = entry.AttributeValueList !== undefined;
   const hasValue = entry.Value !== undefined;
-  if (hasList && hasValue) {
-    throw validationError(
-      `${INVALID}Value and AttributeValueList cannot be used together${forAttribute}`,
-    );
+  let problem: string | undefined;
+  if (entry.Exists !== undefined && operator !== undefined) {
+    problem = "Exists and ComparisonOperator cannot be used together";
+  } else if (hasValue && hasList) {
+    problem = "Value and AttributeValueList cannot be used together";
+  } else if (operator === undefined && hasList) {
+    problem = "AttributeValueList can only be used with a ComparisonOperator";
+  } else if (entry.Exists === false && hasValue) {
+    problem = "Value cannot be used when Exists is false";
+  } else if (!hasValue && !hasList) {
+    if (operator !== undefined && operator !== "NULL" && operator !== "NOT_NULL") {
+      problem = `Value or AttributeValueList must be used with ComparisonOperator: ${operator}`;
+    } else if (operator === undefined && entry.Exists !== false) {
+      problem = `Value must be provided when Exists is ${entry.Exists ?? "null"}`;
+    }
   }
-  if (entry.ComparisonOperator !== undefined) {
-    if (entry.Exists !== undefined) {
-      throw validationError(
-        `${INVALID}Exists and ComparisonOperator cannot be used together${forAttribute}`,
-      );
-    }
-    const operator = checkOperatorName(entry.ComparisonOperator, "Expected", name);
-    if (operator !== "NULL" && operator !== "NOT_NULL" && !hasList && !hasValue) {
-      throw validationError(
-        `${INVALID}Value or AttributeValueList must be used with ComparisonOperator: ${operator}` +
-          forAttribute,
-      );
-    }
+  if (problem !== undefined) throw validationError(`${INVALID}${problem}${forAttribute}`);
+
+  if (operator !== undefined) {
     const values = entry.AttributeValueList ?? (hasValue ? [entry.Value as AttributeValue] : []);
     checkValues(operator, values);
     return operatorCondition(name, operator, values);
   }
-  if (hasList) {
-    throw validationError(
-      `${INVALID}AttributeValueList can only be used with a ComparisonOperator${forAttribute}`,
-    );
-  }
-  const exists = entry.Exists ?? true;
-  if (exists && !hasValue) {
-    throw validationError(
-      `${INVALID}Value must be provided when Exists is ${entry.Exists ?? "null"}${forAttribute}`,
-    );
-  }
-  if (!exists && hasValue) {
-    throw validationError(`${INVALID}Value cannot be used when Exists is false${forAttribute}`);
-  }
-  if (!exists) return { kind: "attribute_not_exists", path: [name] };
+  if (entry.Exists === false) return { kind: "attribute_not_exists", path: [name] };
   return operatorCondition(name, "EQ", [entry.Value as AttributeValue]);
 }
 

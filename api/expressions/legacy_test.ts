@@ -189,6 +189,19 @@ const EXPECTED_ERRORS: ExpectedErrorCase[] = [
       "Attribute: a",
   },
   {
+    // Exists with ComparisonOperator is checked before Value with AttributeValueList.
+    expected: {
+      a: { Exists: true, ComparisonOperator: "EQ", Value: n("3"), AttributeValueList: [n("3")] },
+    },
+    message: `${INVALID}Exists and ComparisonOperator cannot be used together for Attribute: a`,
+  },
+  {
+    // AttributeValueList without an operator is checked before Value with Exists false.
+    expected: { a: { Exists: false, AttributeValueList: [n("3")] } },
+    message:
+      `${INVALID}AttributeValueList can only be used with a ComparisonOperator for Attribute: a`,
+  },
+  {
     expected: { a: { ComparisonOperator: "EQ", AttributeValueList: [n("2"), n("3")] } },
     message: `${INVALID}Invalid number of argument(s) for the EQ ComparisonOperator`,
   },
