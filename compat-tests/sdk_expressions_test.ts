@@ -265,9 +265,27 @@ Deno.test("expressions and capacity through the AWS SDK", async (t) => {
         );
       // "SET" + spaces + "a = :value" is 3 + spaceCount + 10 bytes.
       await update(4096 - 13);
+      // DynamoDB states the size for condition expressions but not for update expressions.
       await expectServiceError(update(4097 - 13), {
         name: "ValidationException",
-        message: "Invalid UpdateExpression: Expression size has exceeded the maximum allowed " +
+        message: "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;",
+      });
+
+      const conditional = (spaceCount: number) =>
+        client.send(
+          new UpdateItemCommand({
+            TableName,
+            Key,
+            UpdateExpression: "SET a = :value",
+            ConditionExpression: `a${" ".repeat(spaceCount)}= :value`,
+            ExpressionAttributeValues: { ":value": { N: "1" } },
+          }),
+        );
+      // "a" + spaces + "= :value" is 1 + spaceCount + 8 bytes.
+      await conditional(4096 - 9);
+      await expectServiceError(conditional(4097 - 9), {
+        name: "ValidationException",
+        message: "Invalid ConditionExpression: Expression size has exceeded the maximum allowed " +
           "size; expression size: 4097",
       });
     });
