@@ -3,10 +3,10 @@
  * `=` on the partition key, optionally AND one condition on the sort key (`=`, `<`, `<=`, `>`,
  * `>=`, BETWEEN or begins_with); everything else gets DynamoDB's message.
  *
- * The checks run in DynamoDB's order (as dynalite, tested against DynamoDB, reproduces it):
- * condition parsing and semantic checks; the shape of each condition (no OR, NOT, IN, `<>`, other
- * functions or size(); one attribute, not nested, per condition; one condition per attribute);
- * operand types per operator; two conditions at most; then the table's key schema.
+ * The checks run in DynamoDB Local's order: condition parsing and semantic checks; then, for each
+ * condition from left to right, its shape (no OR, NOT, IN, `<>`, other functions or size(); one
+ * attribute, not nested; one condition per attribute) and its value types; then two conditions at
+ * most; then the table's key schema.
  *
  * @module
  */
@@ -98,7 +98,6 @@ export function parseKeyCondition(
   const conditions = new Map<string, AttributeCondition>();
   const shapeError = collectKeyConditions(condition, conditions);
   if (shapeError !== undefined) throw validationError(shapeError);
-  for (const { operator, values } of conditions.values()) checkValueTypes(operator, values);
   if (conditions.size !== 1 && conditions.size !== 2) {
     throw validationError("Conditions can be of length 1 or 2 only");
   }
@@ -157,16 +156,18 @@ function checkSchemaType(condition: AttributeCondition, key: KeyAttribute): void
   }
 }
 
-function checkValueTypes(operator: KeyOperator, values: readonly AttributeValue[]): void {
+function valueTypeError(
+  operator: KeyOperator,
+  values: readonly AttributeValue[],
+): string | undefined {
   for (const value of values) {
     const type = typeOf(value);
     if (!OPERATOR_VALUE_TYPES[operator].includes(type)) {
-      throw validationError(
-        `One or more parameter values were invalid: ComparisonOperator ` +
-          `${LEGACY_OPERATOR_NAMES[operator]} is not valid for ${type} AttributeValue type`,
-      );
+      return `One or more parameter values were invalid: ComparisonOperator ` +
+        `${LEGACY_OPERATOR_NAMES[operator]} is not valid for ${type} AttributeValue type`;
     }
   }
+  return undefined;
 }
 
 /**
@@ -196,14 +197,14 @@ function collectKeyConditions(
       }
       return recordCondition(condition.operator, [condition.left, condition.right], conditions);
     case "between":
-      if (condition.operand.kind !== "path") return keyFirstError("BETWEEN");
+      if (condition.operand.kind === "value") return keyFirstError("BETWEEN");
       return recordCondition(
         "BETWEEN",
         [condition.operand, condition.lower, condition.upper],
         conditions,
       );
     case "begins_with":
-      if (condition.operand.kind !== "path") return keyFirstError("begins_with");
+      if (condition.operand.kind === "value") return keyFirstError("begins_with");
       return recordCondition("begins_with", [condition.operand, condition.prefix], conditions);
     default:
       // A condition with no operator of its own never comes out of the parser.
@@ -249,5 +250,5 @@ function recordCondition(
   }
   const effective = attributeIndex === 0 ? operator : SWAPPED[operator] as KeyOperator;
   conditions.set(attribute, { operator: effective, values });
-  return undefined;
+  return valueTypeError(effective, values);
 }

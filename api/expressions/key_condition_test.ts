@@ -97,6 +97,11 @@ const SHAPE_ERRORS: ErrorCase[] = [
     message: "KeyConditionExpressions cannot contain nested operations",
   },
   {
+    expression: "size(a) between :a and :b",
+    placeholders: { values: { ":a": n("1"), ":b": n("2") } },
+    message: "KeyConditionExpressions cannot contain nested operations",
+  },
+  {
     expression: "b > a.b",
     message: "Invalid condition in KeyConditionExpression: Multiple attribute names used in one " +
       "condition",
@@ -152,6 +157,13 @@ const SHAPE_ERRORS: ErrorCase[] = [
   {
     expression: "a = :v",
     placeholders: { values: { ":v": { BOOL: true } } },
+    message: "One or more parameter values were invalid: ComparisonOperator EQ is not valid for " +
+      "BOOL AttributeValue type",
+  },
+  {
+    // Each condition's value types are checked before the next condition's shape.
+    expression: "a = :v AND b <> :w",
+    placeholders: { values: { ":v": { BOOL: true }, ":w": n("1") } },
     message: "One or more parameter values were invalid: ComparisonOperator EQ is not valid for " +
       "BOOL AttributeValue type",
   },
