@@ -42,8 +42,7 @@ export type Condition =
   | { readonly kind: "attribute_exists" | "attribute_not_exists"; readonly path: DocumentPath }
   | { readonly kind: "attribute_type"; readonly operand: Operand; readonly type: Operand }
   | { readonly kind: "begins_with"; readonly operand: Operand; readonly prefix: Operand }
-  | { readonly kind: "contains"; readonly operand: Operand; readonly element: Operand }
-  | { readonly kind: "true" };
+  | { readonly kind: "contains"; readonly operand: Operand; readonly element: Operand };
 
 /** An operand of a `SET` action's right-hand side. */
 export type UpdateOperand =

@@ -31,8 +31,6 @@ export function evaluateCondition(condition: Condition, item: Item | undefined):
       return evaluateCondition(condition.left, item) || evaluateCondition(condition.right, item);
     case "not":
       return !evaluateCondition(condition.condition, item);
-    case "true":
-      return true;
     case "comparison":
       return evaluateComparison(
         condition.operator,

@@ -34,8 +34,6 @@ function collectConditionPaths(condition: Condition, paths: DocumentPath[]): voi
     case "not":
       collectConditionPaths(condition.condition, paths);
       return;
-    case "true":
-      return;
     case "attribute_exists":
     case "attribute_not_exists":
       paths.push(condition.path);
