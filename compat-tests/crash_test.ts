@@ -10,8 +10,8 @@
  * and each counter must lie between its acknowledged and its attempted increments. After the last
  * round the server is also stopped cleanly and checked once more.
  *
- * The random seed is printed at the start; `STRATA_SEED=<seed>` replays the same kill schedule
- * (process timing still varies, so a replay is close to, not exactly, the same run).
+ * The random seed is printed at the start, and `STRATA_SEED=<seed>` replays the same kill schedule.
+ * Process timing still varies, so a replay is close to the original run but not identical.
  *
  * @module
  */
@@ -21,9 +21,9 @@ import { callDynamo, COUNTER_PARTITION_KEY, PAYLOAD_BYTES } from "./crash_writer
 import { LineSplitStream, REPOSITORY_ROOT, ServerProcess } from "./server_process.ts";
 
 const ROUND_COUNT = 20;
-/** Longest wait for the writer's first acknowledgement in a round. */
+/** Maximum wait for the writer's first acknowledgement in a round. */
 const FIRST_ACK_TIMEOUT_MS = 10_000;
-/** Longest a writer may run after the server was killed. */
+/** Maximum time a writer may run after the server was killed. */
 const WRITER_EXIT_TIMEOUT_MS = 10_000;
 /** Upper bound on the random delay between the first acknowledgement and the kill. */
 const KILL_DELAY_MAX_MS = 600;

@@ -6,7 +6,7 @@
  * - `put <PK> <SK> <value>`: a PutItem returned 200 with its full body.
  * - `attempt <SK>`: an ADD of 1 to counter `<SK>` is about to be sent.
  * - `inc <SK>`: that ADD returned 200 with its full body.
- * - `error <status> <body>`: the server answered with an error; the writer exits with code 1.
+ * - `error <status> <body>`: the server returned an error; the writer exits with code 1.
  *
  * The writer runs `--concurrency` loops until a request fails at the transport level (the server
  * was killed) or `--duration-ms` passes, then exits with code 0.

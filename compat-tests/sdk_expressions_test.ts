@@ -3,7 +3,7 @@
  * nested paths, condition functions, projections, filters), expression limits, item nesting depth
  * and ReturnConsumedCapacity arithmetic.
  *
- * Method: one server and one table per file; each step writes its own item, applies one kind of
+ * Method: one server and one table per file. Each step writes its own item, applies one kind of
  * expression and compares the stored item or the error with DynamoDB's documented result.
  * Capacity units follow DynamoDB's rules: a write costs one unit per started KB of the larger of
  * the old and new item; a read one unit per started 4 KB, halved for eventually consistent reads.
