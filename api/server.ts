@@ -20,7 +20,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { crc32 } from "node:zlib";
 import { CORAL_SERVICE_NAMESPACE, DynamoDBError, internalServerError } from "./errors.ts";
-import type { OperationContext, OperationHandler } from "./operations/context.ts";
+import { JsonText, type OperationContext, type OperationHandler } from "./operations/context.ts";
 import { OPERATIONS } from "./operations/mod.ts";
 import type { Logger } from "../util/logger.ts";
 import { AssertionError } from "../util/assert.ts";
@@ -123,6 +123,9 @@ async function handleRequest(
   const context = options.createContext(requestId, request.headers.get("host") ?? "localhost");
   const result = await handler(parsed, context);
   if (result === undefined) return textResponse("", 200, requestId, responseType, request);
+  if (result instanceof JsonText) {
+    return textResponse(result.text, 200, requestId, responseType, request);
+  }
   return jsonResponse(result, 200, requestId, responseType, request);
 }
 

@@ -28,6 +28,17 @@ export function encodeItem(item: Item): Uint8Array {
   return value;
 }
 
+/**
+ * Returns the JSON text of a stored item without parsing it, so a response can embed it as is.
+ * Throws a corruption `StorageError` on an unknown format.
+ */
+export function storedItemJson(value: Uint8Array): string {
+  if (value[0] !== ITEM_FORMAT_JSON) {
+    throw new StorageError("corruption", `unknown item format byte ${value[0]}`);
+  }
+  return decoder.decode(value.subarray(1));
+}
+
 /** Decodes a stored item; throws a corruption `StorageError` on an unknown format. */
 export function decodeItem(value: Uint8Array): Item {
   if (value[0] !== ITEM_FORMAT_JSON) {

@@ -19,7 +19,7 @@ import type { Item } from "../api/attribute_value.ts";
 import { compareKeys } from "../storage/engine.ts";
 import type { Entry, Snapshot, StorageEngine, WriteOperation } from "../storage/engine.ts";
 import type { IndexDefinition, KeySchema, TableDefinition } from "./catalog.ts";
-import { decodeItem, encodeItem } from "./item_codec.ts";
+import { decodeItem, encodeItem, storedItemJson } from "./item_codec.ts";
 import { KeyLocks } from "./key_locks.ts";
 import {
   concatBytes,
@@ -88,6 +88,15 @@ export class ItemStore {
       snapshot,
     );
     return value === undefined ? undefined : decodeItem(value);
+  }
+
+  /**
+   * Returns the stored JSON text of the item with `key`, or undefined. Lets GetItem answer
+   * without parsing and re-serialising the item.
+   */
+  async getJson(table: TableDefinition, key: Item): Promise<string | undefined> {
+    const value = await this.#engine.get(itemStorageKey(table.tableId, table.keySchema, key));
+    return value === undefined ? undefined : storedItemJson(value);
   }
 
   /** Performs one serialised read-modify-write of the item with `key`. */

@@ -21,6 +21,11 @@ export interface OperationContext {
   purgeKeySpaces(keySpaceIds: number[]): void;
 }
 
+/** A response body that is already serialised JSON, sent as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /**
  * Handles one operation: JSON input in, JSON output out. Undefined output is sent as an empty
  * body (TagResource and UntagResource respond that way).
@@ -28,7 +33,7 @@ export interface OperationContext {
 export type OperationHandler = (
   input: Record<string, unknown>,
   context: OperationContext,
-) => Promise<Record<string, unknown> | undefined>;
+) => Promise<Record<string, unknown> | JsonText | undefined>;
 
 /** `TableName`: 3 to 255 characters from `[a-zA-Z0-9_.-]`. */
 export const TABLE_NAME_SHAPE: Shape = {

@@ -14,6 +14,7 @@ import { checkRequestShape, type OperationModel } from "../request_shape.ts";
 import {
   ATTRIBUTE_MAP_SHAPE,
   EXPRESSION_NAMES_SHAPE,
+  JsonText,
   type OperationContext,
   RETURN_CONSUMED_CAPACITY_SHAPE,
   TABLE_NAME_SHAPE,
@@ -47,12 +48,19 @@ const MODEL: OperationModel = {
 export async function getItem(
   rawInput: Record<string, unknown>,
   context: OperationContext,
-): Promise<Record<string, unknown>> {
+): Promise<Record<string, unknown> | JsonText> {
   const input = checkRequestShape(rawInput, MODEL);
   const projection = parseReadProjection(input, "GetItem");
   const table = requireTable(context, input.TableName as string);
   const key = validateKeyInput(input.Key, table.keySchema, { style: "current" });
+  const wantsCapacity = input.ReturnConsumedCapacity === "TOTAL" ||
+    input.ReturnConsumedCapacity === "INDEXES";
 
+  if (projection === undefined && !wantsCapacity) {
+    // The common case: embed the stored JSON without parsing it.
+    const json = await context.items.getJson(table, key);
+    return new JsonText(json === undefined ? "{}" : `{"Item":${json}}`);
+  }
   const item = await context.items.get(table, key);
 
   const output: Record<string, unknown> = {};
