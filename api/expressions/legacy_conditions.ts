@@ -184,10 +184,8 @@ function keyCondition(operator: LegacyOperator, values: AttributeValue[]): Attri
 }
 
 /**
- * ConditionalOperator must be AND or OR, and combines two or more conditions.
- *
- * NOTE: the two messages below are the ones Amazon's DAX client raises for these cases; DynamoDB's
- * own text is not recorded in any test suite we found.
+ * ConditionalOperator must be AND or OR, and combines two or more conditions. The two messages
+ * are those of DynamoDB Local's error table and of Amazon's DAX client.
  */
 function checkConditionalOperator(
   conditionalOperator: string | undefined,
