@@ -33,6 +33,7 @@ export const SORT_KEY_SIZE_BYTES_MAX = 1024;
 /** Overhead of an `M` or `L` value, in bytes, whatever its contents. */
 const DOCUMENT_OVERHEAD_BYTES = 3;
 /** Matches strings whose UTF-8 length equals their UTF-16 length. */
+// deno-lint-ignore no-control-regex -- the range must include the ASCII control characters.
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** Overhead of each entry of an `M` or element of an `L`, in bytes. */
