@@ -53,7 +53,7 @@ export function checkLinearizable<State, Input, Output>(
 ): LinearizabilityVerdict {
   const head = buildEventList(operations);
   const linearized = new Uint32Array(Math.ceil(operations.length / 32) + 1);
-  const cache = new Set<string>();
+  const cache = new VisitedStates();
   const calls: { node: EventNode; state: State }[] = [];
   let state = model.initial;
   let entry = head.next;
@@ -67,9 +67,7 @@ export function checkLinearizable<State, Input, Output>(
       const next = model.step(state, operation.input, operation.output);
       if (next !== undefined) {
         setBit(linearized, entry.operation, true);
-        const cacheKey = `${linearized.join(",")}|${model.key(next)}`;
-        if (!cache.has(cacheKey)) {
-          cache.add(cacheKey);
+        if (cache.add(linearized, model.key(next))) {
           calls.push({ node: entry, state });
           state = next;
           lift(entry);
@@ -152,4 +150,36 @@ function setBit(bits: Uint32Array, position: number, value: boolean): void {
   const word = position >>> 5;
   const mask = 1 << (position & 31);
   bits[word] = value ? (bits[word]! | mask) : (bits[word]! & ~mask);
+}
+
+/**
+ * Set of (linearized operations, model state) pairs already explored. Entries are bucketed by a
+ * hash, and each bucket compares the bit sets exactly.
+ */
+class VisitedStates {
+  readonly #buckets = new Map<number, { bits: Uint32Array; stateKey: string }[]>();
+
+  /** Adds the pair; returns false when it was already present. */
+  add(bits: Uint32Array, stateKey: string): boolean {
+    let hash = 0x811c9dc5;
+    for (const word of bits) hash = Math.imul(hash ^ word, 0x01000193) >>> 0;
+    for (let i = 0; i < stateKey.length; i++) {
+      hash = Math.imul(hash ^ stateKey.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    let bucket = this.#buckets.get(hash);
+    if (!bucket) {
+      bucket = [];
+      this.#buckets.set(hash, bucket);
+    }
+    for (const entry of bucket) {
+      if (entry.stateKey === stateKey && sameBits(entry.bits, bits)) return false;
+    }
+    bucket.push({ bits: bits.slice(), stateKey });
+    return true;
+  }
+}
+
+function sameBits(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

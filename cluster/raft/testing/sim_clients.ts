@@ -167,7 +167,10 @@ export class SimClients {
 
   #chooseNode(clientId: number): NodeId | undefined {
     const hint = this.#leaderHints.get(clientId);
-    if (hint !== undefined && this.#cluster.isUp(hint)) return hint;
+    // Now and then a client ignores its hint, as clients with stale routing do, so that a
+    // deposed leader and its successor both see traffic.
+    const ignoreHint = this.#random.chance(0.1);
+    if (hint !== undefined && !ignoreHint && this.#cluster.isUp(hint)) return hint;
     this.#leaderHints.delete(clientId);
     const up = this.#cluster.upNodeIds();
     return up.length === 0 ? undefined : this.#random.pick(up);
@@ -195,6 +198,7 @@ export class SimClients {
   #timeOut(operation: ClientOperation): void {
     if (operation.status !== "pending") return;
     operation.status = operation.proposed ? "unknown" : "failed";
+    this.#leaderHints.delete(operation.clientId);
     this.#scheduleNext(operation.clientId);
   }
 }

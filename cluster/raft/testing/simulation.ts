@@ -70,7 +70,8 @@ export interface SimulationResult {
   readonly snapshotsInstalled: number;
 }
 
-const LINEARIZABILITY_MAX_STEPS = 2_000_000;
+/** Per key. Correct runs need far fewer steps; a broken history can need vastly more. */
+const LINEARIZABILITY_MAX_STEPS = 500_000;
 const LOG_MATCHING_EVERY_EVENTS = 500;
 
 /** Runs one simulation to completion. */
@@ -102,7 +103,7 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
   const clients = new SimClients({
     clientCount: random.intBetween(2, 4),
     keys,
-    timeoutMs: 1_000,
+    timeoutMs: 500,
     maxThinkMs: 40,
     retryDelayMs: 10,
     groupOf: (key) => settings.groupIds[key.charCodeAt(0) % settings.groupIds.length]!,
