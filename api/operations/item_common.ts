@@ -8,7 +8,7 @@
 import type { AttributeValue, Item } from "../attribute_value.ts";
 import type { IndexDefinition, KeySchema, TableDefinition } from "../../cluster/catalog.ts";
 import { validationError } from "../errors.ts";
-import { ExpressionAttributes } from "../expressions/mod.ts";
+import { checkPlaceholderKeys, ExpressionAttributes } from "../expressions/mod.ts";
 import {
   validateAttributeValue,
   validateItem,
@@ -37,6 +37,8 @@ const INVALID = "One or more parameter values were invalid: ";
 export function expressionAttributes(input: Record<string, unknown>): ExpressionAttributes {
   const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
   const rawValues = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
+  // DynamoDB checks the placeholder keys of both maps before the values.
+  checkPlaceholderKeys(names, rawValues);
   let values: Record<string, AttributeValue> | undefined;
   if (rawValues !== undefined) {
     values = {};

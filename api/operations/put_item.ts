@@ -111,7 +111,8 @@ export async function putItem(
 
 /**
  * Parses the write condition of PutItem, UpdateItem or DeleteItem from `ConditionExpression` or
- * the legacy `Expected`, and checks that every placeholder was used.
+ * the legacy `Expected`, after `otherExpressions` (UpdateItem's update), and checks that every
+ * placeholder was used.
  */
 export function parseWriteCondition(
   input: Record<string, unknown>,
@@ -120,6 +121,8 @@ export function parseWriteCondition(
 ): Condition | undefined {
   checkExpressionParameters(input, operation);
   const attributes = expressionAttributes(input);
+  // DynamoDB parses UpdateExpression before ConditionExpression, so its errors come first.
+  otherExpressions(attributes);
   let condition: Condition | undefined;
   if (typeof input.ConditionExpression === "string") {
     condition = parseCondition(input.ConditionExpression, "ConditionExpression", attributes);
@@ -129,7 +132,6 @@ export function parseWriteCondition(
       input.ConditionalOperator as string | undefined,
     );
   }
-  otherExpressions(attributes);
   attributes.assertAllUsed();
   return condition;
 }

@@ -17,6 +17,7 @@ import {
 import { compareKeys } from "../../storage/engine.ts";
 import { validationError } from "../errors.ts";
 import {
+  assertFilterAvoidsKeyAttributes,
   type Condition,
   type DocumentPath,
   type KeyConditionResult,
@@ -139,6 +140,16 @@ export async function query(
 function parseQueryExpressions(input: Record<string, unknown>, keySchema: KeySchema): ParsedQuery {
   checkExpressionParameters(input, "Query");
   const attributes = expressionAttributes(input);
+  // DynamoDB parses the filter and projection before the key condition.
+  const { filter, projection } = parseFilterAndProjection(input, attributes, "QueryFilter");
+  if (filter !== undefined) {
+    const keyNames = [keySchema.partitionKey.name];
+    if (keySchema.sortKey) keyNames.push(keySchema.sortKey.name);
+    const parameter = typeof input.FilterExpression === "string"
+      ? "Filter Expression"
+      : "QueryFilter";
+    assertFilterAvoidsKeyAttributes(filter, keyNames, parameter);
+  }
   let keyCondition: KeyConditionResult;
   if (typeof input.KeyConditionExpression === "string") {
     keyCondition = parseKeyCondition(input.KeyConditionExpression, attributes, keySchema);
@@ -152,7 +163,6 @@ function parseQueryExpressions(input: Record<string, unknown>, keySchema: KeySch
       "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
     );
   }
-  const { filter, projection } = parseFilterAndProjection(input, attributes, "QueryFilter");
   attributes.assertAllUsed();
   return { keyCondition, filter, projection };
 }

@@ -10,11 +10,13 @@ import type { TableDefinition } from "../../cluster/catalog.ts";
 import { conditionalCheckFailed } from "../errors.ts";
 import {
   applyUpdate,
+  assertKeyAttributesUnchanged,
   type Condition,
   type DocumentPath,
   evaluateCondition,
   parseUpdate,
   selectPaths,
+  updateCreatesItem,
   type UpdateExpression,
 } from "../expressions/mod.ts";
 import { type AttributeValueUpdate, convertAttributeUpdates } from "../expressions/legacy.ts";
@@ -41,7 +43,8 @@ const MODEL: OperationModel = {
 
 interface UpdateOutcome {
   before: Item | undefined;
-  after: Item;
+  /** The item after the update; undefined when the update wrote nothing. */
+  after: Item | undefined;
   updatedPaths: DocumentPath[];
 }
 
@@ -62,6 +65,7 @@ export async function updateItem(
     },
   );
   const table = requireTable(context, input.TableName as string);
+  if (update !== undefined) assertKeyAttributesUnchanged(update, keyNames(table));
   const key = validateKeyInput(input.Key, table.keySchema, { style: "current", envelope: true });
   if (update === undefined && input.AttributeUpdates !== undefined) {
     update = convertAttributeUpdates(
@@ -73,6 +77,10 @@ export async function updateItem(
   const outcome = await context.items.write<UpdateOutcome>(table, key, (current) => {
     if (condition !== undefined && !evaluateCondition(condition, current)) {
       throw conditionalCheckFailed(failureReturnsItem ? current : undefined);
+    }
+    if (current === undefined && update !== undefined && !updateCreatesItem(update)) {
+      // An update that only removes attributes does not create a missing item.
+      return { item: undefined, result: { before: undefined, after: undefined, updatedPaths: [] } };
     }
     const base = current ?? structuredClone(key);
     const applied = update === undefined
@@ -120,7 +128,9 @@ function returnedAttributes(
         ? undefined
         : selectPaths(outcome.before, outcome.updatedPaths);
     case "UPDATED_NEW":
-      return selectPaths(outcome.after, outcome.updatedPaths);
+      return outcome.after === undefined
+        ? undefined
+        : selectPaths(outcome.after, outcome.updatedPaths);
     default:
       return undefined;
   }
