@@ -41,7 +41,14 @@ import type {
   TimerHandle,
   Transport,
 } from "./runtime_interfaces.ts";
-import { type ConfState, type Entry, EntryType, makeMessage, MessageType } from "./types.ts";
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  makeMessage,
+  MessageType,
+  RaftRole,
+} from "./types.ts";
 import type { Message, NodeId } from "./types.ts";
 
 /** Settings shared by every group on the node. */
@@ -207,8 +214,9 @@ export class MultiRaftNode {
 
   /**
    * Requests a linearizable read of `groupId`. `callback(true)` runs once the local state
-   * machine reflects every write acknowledged before the call; `callback(false)` runs at once if
-   * this node does not lead. A read lost to a leadership change never calls back.
+   * machine reflects every write acknowledged before the call. `callback(false)` runs at once if
+   * this node does not lead, or later if it stops leading before the read is confirmed. A read
+   * still unconfirmed when the node stops never calls back.
    */
   read(groupId: GroupId, callback: (confirmed: boolean) => void): void {
     const group = this.#group(groupId);
@@ -373,6 +381,18 @@ export class MultiRaftNode {
     for (const readState of ready.readStates) {
       const pending = group.pendingReads.get(readState.requestId);
       if (pending) pending.index = readState.index;
+    }
+    if (ready.softState && ready.softState.role !== RaftRole.Leader) {
+      this.#failUnconfirmedReads(group);
+    }
+  }
+
+  /** Fails reads that a lost leadership can no longer confirm, so callers retry elsewhere. */
+  #failUnconfirmedReads(group: GroupReplica): void {
+    for (const [requestId, pending] of group.pendingReads) {
+      if (pending.index !== undefined) continue;
+      group.pendingReads.delete(requestId);
+      pending.callback(false);
     }
   }
 

@@ -174,3 +174,21 @@ Deno.test("MultiRaftNode applies each command once per replica", () => {
   assert.equal(seen.get(1), 3);
   assert.equal(seen.size, 1);
 });
+
+Deno.test("MultiRaftNode fails an unconfirmed read when leadership is lost", () => {
+  const fixture = started();
+  const leader = fixture.leader(10);
+  for (const id of NODE_IDS) {
+    if (id === leader.nodeId) continue;
+    fixture.network.cut(leader.nodeId, id);
+    fixture.network.cut(id, leader.nodeId);
+  }
+  const outcomes: boolean[] = [];
+  leader.read(10, (confirmed) => outcomes.push(confirmed));
+  fixture.run(50);
+  assert.deepEqual(outcomes, []);
+  // Check-quorum makes the cut-off leader step down within two election timeouts.
+  fixture.run(400);
+  assert.notEqual(leader.status(10).role, RaftRole.Leader);
+  assert.deepEqual(outcomes, [false]);
+});

@@ -710,7 +710,12 @@ export class Raft {
     }
 
     const wasPaused = progress.isPaused();
-    if (!progress.maybeUpdate(message.index)) return;
+    const updated = progress.maybeUpdate(message.index);
+    // A probe answered at the known match also locates the follower's log, so streaming can
+    // start even though nothing new was acknowledged.
+    const probeConfirmed = progress.state === ProgressState.Probe &&
+      message.index === progress.match;
+    if (!updated && !probeConfirmed) return;
     if (progress.state === ProgressState.Probe) progress.becomeReplicate();
     else if (progress.state === ProgressState.Snapshot) {
       if (progress.match + 1 >= this.log.firstIndex()) {

@@ -263,3 +263,20 @@ Deno.test("flow control: probe state sends one append per answer", () => {
   assert.equal(appends.filter((message) => message.to === 3).length, 0);
   assert.equal(leader.tracker.progress.get(3)!.state, ProgressState.Probe);
 });
+
+Deno.test("flow control: a probe answered at the match resumes streaming", () => {
+  const network = cluster();
+  network.elect(1);
+  const leader = network.get(1);
+  const progress = leader.tracker.progress.get(2)!;
+  leader.reportUnreachable(2);
+  assert.equal(progress.state, ProgressState.Probe);
+  leader.step(makeMessage({
+    type: MessageType.AppendEntriesResponse,
+    from: 2,
+    to: 1,
+    term: 1,
+    index: progress.match,
+  }));
+  assert.equal(progress.state, ProgressState.Replicate);
+});

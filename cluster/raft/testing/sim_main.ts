@@ -107,9 +107,7 @@ export function summaryLine(results: readonly SimulationResult[]): string {
 
 function main(): void {
   const options = parseOptions(Deno.args);
-  if (options.seeds > 1 || options.verbose) {
-    console.log(`sim: starting ${options.seeds} seeds at seed ${options.seed}`);
-  }
+  console.log(`sim: starting ${options.seeds} seeds at seed ${options.seed}`);
   const results: SimulationResult[] = [];
   for (let offset = 0; offset < options.seeds; offset++) {
     const seed = options.seed + offset;
