@@ -77,7 +77,7 @@ export class ProgressTracker {
     return this.voters.has(id) || this.learners.has(id);
   }
 
-  /** The largest index held by a majority of voters. */
+  /** Returns the largest index that a majority of voters has acknowledged. */
   committed(): number {
     const index = committedIndex(this.voters, (id) => this.progress.get(id)?.match);
     return index === Infinity ? 0 : index;
@@ -97,7 +97,7 @@ export class ProgressTracker {
     this.votes.clear();
   }
 
-  /** Whether a majority of voters was recently active; `self` always counts as active. */
+  /** Returns whether a majority of voters was recently active, counting `self` as active. */
   quorumActive(self: NodeId): boolean {
     const active = new Map<NodeId, boolean>();
     for (const id of this.voters) {

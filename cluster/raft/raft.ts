@@ -21,6 +21,9 @@
  * heartbeat round that a majority acknowledged. This is safe only while no replica's clock runs
  * slower than the leader's by more than `clockDriftBoundTicks` per election timeout, and because
  * in lease mode a replica also ignores vote requests for one election timeout after it starts.
+ * NOTE: a transfer's campaign skips that rule, so leases also assume that a TimeoutNow message
+ * arrives within one election timeout (the leader drops its lease for the transfer and may take
+ * a new one once the transfer is abandoned after that time).
  *
  * @module
  */
@@ -711,7 +714,7 @@ export class Raft {
 
     const wasPaused = progress.isPaused();
     const updated = progress.maybeUpdate(message.index);
-    // A probe answered at the known match also locates the follower's log, so streaming can
+    // A probe acknowledged at the known match also locates the follower's log, so streaming can
     // start even though nothing new was acknowledged.
     const probeConfirmed = progress.state === ProgressState.Probe &&
       message.index === progress.match;

@@ -2,9 +2,9 @@
  * A replica's whole log: the persisted part read through {@linkcode LogStorage} followed by the
  * unstable tail, with the commit and applied indexes.
  *
- * Invariants: `applied <= committed <= lastIndex()`; committed entries are never replaced
- * (an append that would change one fails an assertion, since only a broken leader or storage can
- * cause it).
+ * Invariants: `applied <= committed <= lastIndex()`, and committed entries are never replaced.
+ * An append that would change a committed entry fails an assertion, because only a broken leader
+ * or broken storage can cause it.
  *
  * @module
  */
@@ -67,7 +67,7 @@ export class RaftLog {
   }
 
   /**
-   * Whether a log ending at (`lastIndex`, `lastTerm`) is at least as up to date as this one:
+   * Returns whether a log ending at (`lastIndex`, `lastTerm`) is at least as up to date as this one:
    * a later last term wins, and with equal terms the longer log wins.
    */
   isUpToDate(lastIndex: number, lastTerm: number): boolean {
@@ -176,7 +176,7 @@ export class RaftLog {
     return this.committed > Math.max(this.applied, this.firstIndex() - 1);
   }
 
-  /** The latest snapshot, unstable or stored. */
+  /** Returns the latest snapshot, unstable or stored. */
   snapshot(): Snapshot {
     return this.unstable.snapshot ?? this.storage.snapshot();
   }

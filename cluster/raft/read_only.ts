@@ -16,7 +16,7 @@ import type { NodeId, ReadState } from "./types.ts";
 
 interface ReadRound {
   readonly round: number;
-  /** Commit index when the round started: a read in it sees at least this. */
+  /** Commit index when the round started. A read in this round returns state at least this new. */
   readonly commitIndex: number;
   /** Leader tick count when the round's heartbeat was sent. */
   readonly sentTick: number;

@@ -1,5 +1,5 @@
 /**
- * What the multi-Raft runtime needs from its host: a transport to peer nodes, a clock with
+ * Interfaces the multi-Raft runtime needs from its host: a transport to peer nodes, a clock with
  * timers, randomness, durable storage and one state machine per group.
  *
  * The simulator (`testing/`) implements all of them in one process with seeded faults. A real
@@ -88,7 +88,7 @@ export interface GroupWrite {
   readonly localSnapshot?: { readonly snapshot: Snapshot; readonly compactIndex: number };
 }
 
-/** What storage returns for one group at start. */
+/** Persisted state of one group, as storage returns it at start. */
 export interface PersistedGroup {
   readonly hardState: HardState;
   readonly snapshot: Snapshot;

@@ -55,7 +55,7 @@ export interface ConfState {
   readonly learners: readonly NodeId[];
 }
 
-/** Where a snapshot sits in the log and the membership in force at that index. */
+/** Position of a snapshot in the log, and the membership in force at that index. */
 export interface SnapshotMetadata {
   readonly index: number;
   readonly term: number;
@@ -169,12 +169,12 @@ export function makeMessage(
   };
 }
 
-/** Whether `hardState` is the empty state of a replica that never ran. */
+/** Returns whether `hardState` is the empty state of a replica that never ran. */
 export function isEmptyHardState(hardState: HardState): boolean {
   return hardState.term === 0 && hardState.vote === NO_NODE && hardState.commit === 0;
 }
 
-/** Whether two hard states are equal. */
+/** Returns whether two hard states are equal. */
 export function hardStatesEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
