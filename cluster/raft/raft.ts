@@ -79,6 +79,14 @@ export interface RaftConfig {
   maxInflightMessages?: number;
   /** Maximum entry data per batch of committed entries in a Ready. Default 16 MiB. */
   maxApplySizeBytes?: number;
+  /**
+   * Maximum data of entries a leader has appended in its term and not yet committed; proposals
+   * past it are rejected, so a leader cut off from its followers stops growing its log.
+   * Default 64 MiB.
+   */
+  maxUncommittedSizeBytes?: number;
+  /** Maximum reads waiting for confirmation; further reads are rejected. Default 4096. */
+  maxPendingReads?: number;
   /** Default true. */
   preVote?: boolean;
   /** Default true. Required by lease reads. */
@@ -100,7 +108,8 @@ export type ProposalRejection =
   | "not-leader"
   | "leadership-transfer"
   | "conf-change-pending"
-  | "invalid-conf-change";
+  | "invalid-conf-change"
+  | "too-many-uncommitted";
 
 /** Outcome of a proposal: where the entry went, or why it was dropped. */
 export type ProposalResult =
@@ -138,6 +147,8 @@ export class Raft {
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
   readonly maxMessageSizeBytes: number;
+  readonly maxUncommittedSizeBytes: number;
+  readonly maxPendingReads: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly readMode: ReadMode;
@@ -148,6 +159,8 @@ export class Raft {
   readonly #readOnly = new ReadOnlyTracker();
   /** Reads requested before this leader committed an entry of its term. */
   #readsAwaitingTermCommit: number[] = [];
+  /** Data of entries appended by this leader in its term and not yet committed. */
+  #uncommittedSizeBytes = 0;
 
   constructor(config: RaftConfig) {
     validateConfig(config);
@@ -155,6 +168,8 @@ export class Raft {
     this.electionTimeoutTicks = config.electionTimeoutTicks;
     this.heartbeatIntervalTicks = config.heartbeatIntervalTicks;
     this.maxMessageSizeBytes = config.maxMessageSizeBytes ?? 1024 * 1024;
+    this.maxUncommittedSizeBytes = config.maxUncommittedSizeBytes ?? 64 * 1024 * 1024;
+    this.maxPendingReads = config.maxPendingReads ?? 4096;
     this.preVote = config.preVote ?? true;
     this.checkQuorum = config.checkQuorum ?? true;
     this.readMode = config.readMode ?? "read-index";
@@ -227,6 +242,13 @@ export class Raft {
   propose(data: Uint8Array): ProposalResult {
     const rejection = this.#proposalRejection();
     if (rejection) return { ok: false, reason: rejection, leader: this.leader };
+    // An empty log is always allowed one entry, so a single oversized command can still commit.
+    if (
+      this.#uncommittedSizeBytes > 0 &&
+      this.#uncommittedSizeBytes + data.byteLength > this.maxUncommittedSizeBytes
+    ) {
+      return { ok: false, reason: "too-many-uncommitted", leader: this.leader };
+    }
     const index = this.#appendEntries([{ type: EntryType.Normal, data }]);
     this.#broadcastAppend();
     return { ok: true, index, term: this.term };
@@ -255,6 +277,8 @@ export class Raft {
    */
   readIndex(requestId: number): boolean {
     if (this.role !== RaftRole.Leader) return false;
+    const pending = this.#readOnly.pendingCount() + this.#readsAwaitingTermCommit.length;
+    if (pending >= this.maxPendingReads) return false;
     if (!this.#committedInCurrentTerm()) {
       this.#readsAwaitingTermCommit.push(requestId);
       return true;
@@ -386,6 +410,7 @@ export class Raft {
     this.#readOnly.reset();
     this.#readsAwaitingTermCommit = [];
     this.leaseExpiryTick = 0;
+    this.#uncommittedSizeBytes = 0;
   }
 
   #freshProgress(id: NodeId, isLearner: boolean, lastIndex: number): Progress {
@@ -759,6 +784,7 @@ export class Raft {
     let index = this.log.lastIndex();
     const full: Entry[] = entries.map((entry) => ({ ...entry, term: this.term, index: ++index }));
     const lastIndex = this.log.append(full);
+    for (const entry of full) this.#uncommittedSizeBytes += entry.data.byteLength;
     this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);
     this.#maybeCommit();
     return lastIndex;
@@ -766,9 +792,14 @@ export class Raft {
 
   /** Advances the commit index to what a majority of voters holds, for entries of this term. */
   #maybeCommit(): boolean {
+    const previousCommit = this.log.committed;
     const committed = this.log.maybeCommit(this.tracker.committed(), this.term);
-    if (committed) this.#releaseReadsAwaitingTermCommit();
-    return committed;
+    if (!committed) return false;
+    for (const entry of this.log.slice(previousCommit + 1, this.log.committed + 1, Infinity)) {
+      if (entry.term === this.term) this.#uncommittedSizeBytes -= entry.data.byteLength;
+    }
+    this.#releaseReadsAwaitingTermCommit();
+    return true;
   }
 
   #broadcastAppend(): void {

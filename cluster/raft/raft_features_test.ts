@@ -280,3 +280,32 @@ Deno.test("flow control: a probe answered at the match resumes streaming", () =>
   }));
   assert.equal(progress.state, ProgressState.Replicate);
 });
+
+Deno.test("flow control: proposals past the uncommitted limit are rejected", () => {
+  const network = cluster({ maxUncommittedSizeBytes: 10 });
+  network.elect(1);
+  network.isolate(1);
+  const leader = network.get(1);
+  assert.equal(leader.propose(new Uint8Array(8)).ok, true);
+  assert.deepEqual(leader.propose(new Uint8Array(8)), {
+    ok: false,
+    reason: "too-many-uncommitted",
+    leader: 1,
+  });
+  network.heal();
+  network.settle();
+  // Once the first entry commits, its bytes no longer count.
+  leader.tick();
+  network.settle();
+  assert.equal(leader.propose(new Uint8Array(8)).ok, true);
+});
+
+Deno.test("read index: reads past the pending limit are rejected", () => {
+  const network = cluster({ maxPendingReads: 2 });
+  network.elect(1);
+  network.isolate(1);
+  const leader = network.get(1);
+  assert.equal(leader.readIndex(1), true);
+  assert.equal(leader.readIndex(2), true);
+  assert.equal(leader.readIndex(3), false);
+});
