@@ -11,6 +11,13 @@
  * the cheapest way to cut the table count. At most `maxThreshold` tables, the smallest of the
  * bucket, are merged at once.
  *
+ * Size-tiered picking alone never merges tables of very different sizes, so after keys are
+ * overwritten the old versions in the largest table stay forever. The space amplification rule
+ * ({@linkcode pickSizeAmplificationCompaction}, as `max_size_amplification_percent` in RocksDB's
+ * universal compaction) fixes that: once the bytes of all tables but the largest exceed a
+ * percentage of the largest, every table is merged into one, which drops every shadowed version
+ * and every tombstone no snapshot needs.
+ *
  * Merging keeps every version a live snapshot may read. For each user key, versions come newest
  * first. A version is dropped when a newer version of the same key has a sequence at or below
  * `oldestSnapshotSequence`, because every reader then sees that newer one. A tombstone at or
@@ -111,6 +118,34 @@ export function pickCompaction<Table extends { sizeBytes: number }>(
     if (bucket.length >= minThreshold) return bucket.slice(0, maxThreshold);
   }
   return undefined;
+}
+
+/** Default limit of the space amplification rule: the other tables may hold the largest's size. */
+export const DEFAULT_MAX_SIZE_AMPLIFICATION_PERCENT = 100;
+
+/**
+ * Returns every table when there are at least two and the bytes of all but the largest exceed
+ * `maxSizeAmplificationPercent` percent of the largest, else undefined. The largest table
+ * approximates the live data, so at the limit all tables together are (1 + percent / 100) times
+ * its size.
+ */
+export function pickSizeAmplificationCompaction<Table extends { sizeBytes: number }>(
+  tables: readonly Table[],
+  maxSizeAmplificationPercent: number,
+): Table[] | undefined {
+  assert(
+    maxSizeAmplificationPercent >= 0,
+    `maxSizeAmplificationPercent must not be negative: ${maxSizeAmplificationPercent}`,
+  );
+  if (tables.length < 2) return undefined;
+  let totalBytes = 0;
+  let largestBytes = 0;
+  for (const table of tables) {
+    totalBytes += table.sizeBytes;
+    largestBytes = Math.max(largestBytes, table.sizeBytes);
+  }
+  const otherBytes = totalBytes - largestBytes;
+  return otherBytes * 100 > maxSizeAmplificationPercent * largestBytes ? [...tables] : undefined;
 }
 
 /** A table outside a compaction, as {@linkcode tombstoneDropPredicate} inspects it. */

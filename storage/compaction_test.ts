@@ -16,6 +16,7 @@ import {
   type CompactionOptions,
   type CompactionPacer,
   pickCompaction,
+  pickSizeAmplificationCompaction,
   runCompaction,
   tombstoneDropPredicate,
 } from "./compaction.ts";
@@ -72,6 +73,33 @@ Deno.test("compaction bucket bounds follow bucketLow and bucketHigh", () => {
   assert.deepEqual(buckets.map((bucket) => bucket.length), [3, 1]);
   const narrow = bucketTables(sized(10, 14, 17, 27), { minTableSizeBytes: 0, bucketHigh: 1.2 });
   assert.deepEqual(narrow.map((bucket) => bucket.length), [1, 1, 1, 1]);
+});
+
+Deno.test("space rule picks nothing for one table", () => {
+  assert.equal(pickSizeAmplificationCompaction(sized(100), 0), undefined);
+  assert.equal(pickSizeAmplificationCompaction(sized(), 0), undefined);
+});
+
+Deno.test("space rule merges all once others outgrow the largest", () => {
+  // Others hold 60 MiB against a largest of 100 MiB: 60% amplification.
+  const tables = sized(100, 30, 20, 10);
+  assert.equal(pickSizeAmplificationCompaction(tables, 60), undefined);
+  const picked = pickSizeAmplificationCompaction(tables, 59);
+  assert.deepEqual(picked, tables);
+});
+
+Deno.test("space rule merges tables of different sizes", () => {
+  // Size-tiered picking finds four tiers of one table each and picks nothing.
+  const tables = sized(64, 16, 4.5, 1);
+  assert.equal(pickCompaction(tables), undefined);
+  assert.equal(pickSizeAmplificationCompaction(tables, 100), undefined);
+  assert.equal(pickSizeAmplificationCompaction(tables, 30)?.length, 4);
+});
+
+Deno.test("space rule measures against the largest, not the oldest", () => {
+  const tables = sized(1, 1, 10, 1);
+  assert.equal(pickSizeAmplificationCompaction(tables, 30), undefined);
+  assert.equal(pickSizeAmplificationCompaction(tables, 29)?.length, 4);
 });
 
 async function writeReader(entries: readonly InternalEntry[]): Promise<SstableReader> {

@@ -16,7 +16,11 @@
  *
  * Background: a frozen memtable is written to a table, the manifest edit names it and advances
  * the WAL log number, and older segments are deleted. Compaction merges a size tier into new
- * tables and swaps them in with one manifest edit. Manifest edits are serialised.
+ * tables and swaps them in with one manifest edit. Two space amplification rules merge every
+ * table into one instead. The first fires as soon as the tables other than the largest outgrow a
+ * percentage of it. The second uses a lower percentage and fires once no write has arrived for a
+ * while, so disk use returns near the live data size after overwrites and deletes. Manifest edits
+ * are serialised.
  *
  * Failure: a full disk fails the affected write (or delays the background task) and leaves every
  * file valid. Any other failure of a WAL append, a sync, a flush or a manifest edit poisons the
@@ -37,7 +41,9 @@ import { BlockCache } from "./block_cache.ts";
 import {
   bucketTables,
   type CompactionPacer,
+  DEFAULT_MAX_SIZE_AMPLIFICATION_PERCENT,
   pickCompaction,
+  pickSizeAmplificationCompaction,
   realTimePacer,
   runCompaction,
   type SizeTieredOptions,
@@ -72,14 +78,31 @@ export type WalSyncMode =
    */
   | { mode: "batch"; intervalMs: number };
 
-/** Compaction settings: size-tiered picking plus pacing. */
+/** Compaction settings: size-tiered picking, the space amplification rules, and pacing. */
 export interface CompactionSettings extends SizeTieredOptions {
   /** Run compactions at all (default true). */
   enabled?: boolean;
   /** Maximum compaction output rate in bytes per second; unlimited when absent. */
   rateLimitBytesPerSecond?: number;
-  /** An output table is finished past this size; one table per compaction when absent. */
+  /**
+   * An output table is finished past this size; one table per compaction when absent. When set,
+   * both space amplification rules are off, because the split outputs of a full compaction would
+   * count as amplification and start the next full compaction at once.
+   */
   targetFileSizeBytes?: number;
+  /**
+   * Every table is merged into one once the tables other than the largest hold more than this
+   * percentage of the largest's bytes (default 100, so tables stay below twice the largest).
+   */
+  maxSizeAmplificationPercent?: number;
+  /** Time without writes after which the store counts as idle; 0 disables the idle rule. */
+  idleCompactionDelayMs?: number;
+  /**
+   * While idle, every table is merged into one once the others hold more than this percentage of
+   * the largest's bytes (default 10). The floor keeps a large store from being rewritten whole
+   * for a small new table.
+   */
+  idleSizeAmplificationPercent?: number;
 }
 
 /** Options of {@linkcode LsmEngine.open}. */
@@ -127,6 +150,15 @@ export const DEFAULT_BLOCK_CACHE_SIZE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_STATS_LOG_INTERVAL_MS = 60_000;
 /** Default delay before retrying a flush or compaction that hit a full disk. */
 export const DEFAULT_BACKGROUND_RETRY_DELAY_MS = 1_000;
+/** Default time without writes before the idle space amplification rule applies. */
+export const DEFAULT_IDLE_COMPACTION_DELAY_MS = 5_000;
+/** Default space amplification percentage that the idle rule tolerates. */
+export const DEFAULT_IDLE_SIZE_AMPLIFICATION_PERCENT = 10;
+/** Maximum interval between two checks of the idle rule. */
+const IDLE_CHECK_INTERVAL_MAX_MS = 1_000;
+
+/** Rule that picked a compaction, for logs and counters. */
+type CompactionReason = "size-tiered" | "size-amplification" | "idle";
 
 /** A frozen memtable; WAL segments numbered below `nextLogNumber` hold all of its writes. */
 interface FrozenMemtable {
@@ -182,6 +214,8 @@ export class LsmEngine implements Engine {
   #walSegmentNumbers: number[] = [];
   #nextFileNumber = 1;
   #lastSequence = 0;
+  /** Pacer time of the last committed write group, or of the open; drives the idle rule. */
+  #lastWriteMs = 0;
 
   #queue: PendingWrite[] = [];
   #commitLoop?: Promise<void>;
@@ -207,6 +241,8 @@ export class LsmEngine implements Engine {
     flushes: 0,
     bytesFlushed: 0,
     compactions: 0,
+    sizeAmplificationCompactions: 0,
+    idleCompactions: 0,
     compactionFailures: 0,
     bytesCompactedRead: 0,
     bytesCompactedWritten: 0,
@@ -245,6 +281,7 @@ export class LsmEngine implements Engine {
   static async open(options: EngineOptions): Promise<LsmEngine> {
     const engine = new LsmEngine(options);
     await engine.#recover();
+    engine.#lastWriteMs = engine.#tableContext.pacer.now();
     engine.#startTimers();
     engine.#scheduleCompaction();
     return engine;
@@ -284,6 +321,13 @@ export class LsmEngine implements Engine {
       this.#addTimer(
         () => this.#logger.info("storage.stats", this.stats()),
         this.#statsLogIntervalMs,
+      );
+    }
+    const idleDelayMs = this.#idleCompactionDelayMs();
+    if (idleDelayMs > 0) {
+      this.#addTimer(
+        () => this.#scheduleCompaction(),
+        Math.min(idleDelayMs, IDLE_CHECK_INTERVAL_MAX_MS),
       );
     }
   }
@@ -440,6 +484,7 @@ export class LsmEngine implements Engine {
       this.#counters.userBytesWritten += entry.userKey.length + entry.value.length;
     }
     this.#lastSequence += entries.length;
+    this.#lastWriteMs = this.#tableContext.pacer.now();
     this.#counters.writeBatches += group.length;
     this.#counters.writeGroups++;
     this.#counters.walBytesWritten += record.length;
@@ -622,9 +667,9 @@ export class LsmEngine implements Engine {
   #scheduleCompaction(): void {
     if (this.#compaction.enabled === false || this.#compactionTask) return;
     if (this.#stopSignal.signal.aborted || this.#poisoned || this.#compactionError) return;
-    const inputs = pickCompaction(this.#tables, this.#compaction);
-    if (!inputs) return;
-    this.#compactionTask = this.#compact(inputs)
+    const picked = this.#pickCompaction();
+    if (!picked) return;
+    this.#compactionTask = this.#compact(picked.inputs, picked.reason)
       .catch(async (error) => {
         if (this.#stopSignal.signal.aborted) return;
         this.#counters.compactionFailures++;
@@ -644,7 +689,46 @@ export class LsmEngine implements Engine {
       });
   }
 
-  async #compact(inputs: LiveTable[]): Promise<void> {
+  /**
+   * Chooses the next compaction. The space amplification rule comes first, as in RocksDB's
+   * universal compaction, because a full merge also does the size-tiered merge's work.
+   */
+  #pickCompaction(): { inputs: LiveTable[]; reason: CompactionReason } | undefined {
+    const settings = this.#compaction;
+    const spaceRules = settings.targetFileSizeBytes === undefined;
+    if (spaceRules) {
+      const inputs = pickSizeAmplificationCompaction(
+        this.#tables,
+        settings.maxSizeAmplificationPercent ?? DEFAULT_MAX_SIZE_AMPLIFICATION_PERCENT,
+      );
+      if (inputs) return { inputs, reason: "size-amplification" };
+    }
+    const tiered = pickCompaction(this.#tables, settings);
+    if (tiered) return { inputs: tiered, reason: "size-tiered" };
+    if (spaceRules && this.#isIdle()) {
+      const inputs = pickSizeAmplificationCompaction(
+        this.#tables,
+        settings.idleSizeAmplificationPercent ?? DEFAULT_IDLE_SIZE_AMPLIFICATION_PERCENT,
+      );
+      if (inputs) return { inputs, reason: "idle" };
+    }
+    return undefined;
+  }
+
+  #idleCompactionDelayMs(): number {
+    if (this.#compaction.enabled === false) return 0;
+    if (this.#compaction.targetFileSizeBytes !== undefined) return 0;
+    return this.#compaction.idleCompactionDelayMs ?? DEFAULT_IDLE_COMPACTION_DELAY_MS;
+  }
+
+  /** True when nothing was written for the idle delay and no write or flush is pending. */
+  #isIdle(): boolean {
+    const delayMs = this.#idleCompactionDelayMs();
+    if (delayMs <= 0 || this.#queue.length > 0 || this.#frozen.length > 0) return false;
+    return this.#tableContext.pacer.now() - this.#lastWriteMs >= delayMs;
+  }
+
+  async #compact(inputs: LiveTable[], reason: CompactionReason): Promise<void> {
     const pacer = this.#tableContext.pacer;
     const startMs = pacer.now();
     const inputNumbers = new Set(inputs.map((table) => table.fileNumber));
@@ -685,9 +769,12 @@ export class LsmEngine implements Engine {
         await this.#removeFile(table.path);
       }
       this.#counters.compactions++;
+      if (reason === "size-amplification") this.#counters.sizeAmplificationCompactions++;
+      if (reason === "idle") this.#counters.idleCompactions++;
       this.#counters.bytesCompactedRead += result.inputBytes;
       this.#counters.bytesCompactedWritten += result.outputBytes;
       this.#logger.info("storage.compacted", {
+        reason,
         inputFiles: inputs.map((table) => table.fileNumber),
         outputFiles: result.outputs.map((output) => output.fileNumber),
         inputBytes: result.inputBytes,
@@ -864,7 +951,8 @@ export class LsmEngine implements Engine {
 
   /**
    * Resolves once no flush or compaction is running or due: every frozen memtable is flushed and
-   * no size tier is eligible for compaction (or compaction stopped after an error). For tests and
+   * neither size-tiered picking nor the space amplification limit selects a compaction (or
+   * compaction stopped after an error). The idle rule may still start one later. For tests and
    * benchmarks.
    */
   async waitForBackgroundWork(): Promise<void> {
@@ -899,6 +987,10 @@ export class LsmEngine implements Engine {
     const cache = this.#cache.stats();
     const counters = this.#counters;
     const tableBytes = this.#tables.reduce((sum, table) => sum + table.sizeBytes, 0);
+    const largestTableBytes = this.#tables.reduce(
+      (max, table) => Math.max(max, table.sizeBytes),
+      0,
+    );
     const tiers: Record<string, number> = {};
     for (const [index, bucket] of bucketTables(this.#tables, this.#compaction).entries()) {
       tiers[`tablesInTier${index}`] = bucket.length;
@@ -911,6 +1003,7 @@ export class LsmEngine implements Engine {
       frozenMemtables: this.#frozen.length,
       tables: this.#tables.length,
       tableBytes,
+      largestTableBytes,
       ...tiers,
       walSegments: this.#walSegmentNumbers.length,
       lastSequence: this.#lastSequence,

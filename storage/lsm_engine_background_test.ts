@@ -390,3 +390,138 @@ Deno.test("failed manifest sync poisons and keeps its files", async () => {
     await reopened.close();
   }
 });
+
+/** Writes one put of a 100-byte value to each of `keyCount` keys, all tagged `generation`. */
+async function writeGeneration(engine: LsmEngine, keyCount: number, generation: number) {
+  for (let index = 0; index < keyCount; index += 10) {
+    const operations = Array.from({ length: 10 }, (_, offset) => ({
+      kind: "put" as const,
+      key: text(`key${String(index + offset).padStart(4, "0")}`),
+      value: text(`g${generation}`.padEnd(100, ".")),
+    }));
+    await engine.write(operations);
+  }
+}
+
+/** Bytes of all tables but the largest, as a percentage of the largest. */
+async function sizeAmplificationPercent(fileSystem: SimulatedFileSystem): Promise<number> {
+  const sizes: number[] = [];
+  for (const name of await tableFiles(fileSystem)) {
+    sizes.push((await fileSystem.readFile(`${DIRECTORY}/${name}`)).length);
+  }
+  const largest = Math.max(...sizes);
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  return sizes.length < 2 ? 0 : (100 * (total - largest)) / largest;
+}
+
+Deno.test("space rule keeps overwritten data near its live size", async () => {
+  const keyCount = 300;
+  // Each generation is about 32 KB of tables: eight 4 KiB memtables.
+  const runWorkload = async (maxSizeAmplificationPercent: number) => {
+    const fileSystem = new SimulatedFileSystem();
+    const engine = await openSmall(fileSystem, {
+      compaction: {
+        minThreshold: 4,
+        // Tiers by size ratio even for these tiny tables, as for tables of real sizes.
+        minTableSizeBytes: 0,
+        maxSizeAmplificationPercent,
+        idleCompactionDelayMs: 0,
+      },
+    });
+    const tableBytes: number[] = [];
+    for (let generation = 0; generation < 8; generation++) {
+      await writeGeneration(engine, keyCount, generation);
+      await engine.waitForBackgroundWork();
+      tableBytes.push(engine.stats().tableBytes ?? 0);
+      const amplification = await sizeAmplificationPercent(fileSystem);
+      assert.ok(
+        amplification <= maxSizeAmplificationPercent,
+        `generation ${generation}: others hold ${amplification}% of the largest table`,
+      );
+    }
+    const stats = engine.stats();
+    assert.equal(decoder.decode(await engine.get(text("key0123"))).slice(0, 2), "g7");
+    await engine.close();
+    return { tableBytes, stats };
+  };
+
+  const withRule = await runWorkload(100);
+  const tieredOnly = await runWorkload(Number.MAX_SAFE_INTEGER);
+  // One generation of live data takes about 32 KB as a table; allow twice that plus a memtable.
+  const liveTableBytes = 32 * 1024;
+  const finalBytes = withRule.tableBytes.at(-1)!;
+  assert.ok(finalBytes <= 2 * liveTableBytes + 4096, `tables hold ${finalBytes} bytes`);
+  assert.ok((withRule.stats.sizeAmplificationCompactions ?? 0) > 0, "the space rule never ran");
+  assert.equal(tieredOnly.stats.sizeAmplificationCompactions, 0);
+  const tieredFinalBytes = tieredOnly.tableBytes.at(-1)!;
+  assert.ok(
+    tieredFinalBytes > finalBytes,
+    `size-tiered alone holds ${tieredFinalBytes} bytes, with the rule ${finalBytes}`,
+  );
+});
+
+/** A pacer whose clock moves only when the test advances it. A sleep takes one timer turn. */
+class ManualPacer {
+  nowMs = 0;
+  now(): number {
+    return this.nowMs;
+  }
+  sleep(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** Polls `condition` every 10 ms for at most `timeoutMs`. */
+async function eventually(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+Deno.test("idle rule merges every table and drops tombstones", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const pacer = new ManualPacer();
+  const engine = await openSmall(fileSystem, {
+    pacer,
+    compaction: { minThreshold: 4, minTableSizeBytes: 0, idleCompactionDelayMs: 20 },
+  });
+  await writeGeneration(engine, 300, 0);
+  await writeGeneration(engine, 300, 1);
+  for (let index = 0; index < 300; index += 2) {
+    await engine.write([{ kind: "delete", key: text(`key${String(index).padStart(4, "0")}`) }]);
+  }
+  // Fill the memtable past its size with other keys, so every delete reaches a table.
+  for (let index = 0; index < 40; index++) {
+    await engine.write([{ kind: "put", key: text(`z${index}`), value: new Uint8Array(100) }]);
+  }
+  await engine.waitForBackgroundWork();
+  const busy = engine.stats();
+  assert.ok((busy.tables ?? 0) >= 2, `expected several tables, got ${busy.tables}`);
+
+  // The clock has not moved since the last write: idle checks run but find the store busy.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(engine.stats().idleCompactions, 0);
+
+  pacer.nowMs += 20;
+  assert.ok(
+    await eventually(() => engine.stats().idleCompactions === 1, 5_000),
+    "no idle compaction after the idle delay",
+  );
+  await engine.waitForBackgroundWork();
+  const idle = engine.stats();
+  assert.equal(idle.tables, 1);
+  let count = 0;
+  for await (const _ of engine.scan({ end: text("z") })) count++;
+  assert.equal(count, 150);
+  // 150 live keys of about 108 bytes, plus at most one memtable of other keys.
+  assert.ok((idle.tableBytes ?? 0) < 1.3 * 150 * 108 + 4096 + 1024, `${idle.tableBytes} bytes`);
+  assert.ok((idle.tableBytes ?? 0) < (busy.tableBytes ?? 0) / 2);
+
+  // One table left: later checks find nothing to do.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(engine.stats().idleCompactions, 1);
+  await engine.close();
+});

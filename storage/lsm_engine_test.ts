@@ -422,10 +422,18 @@ async function applyCommand(
       }
       return;
     }
-    case "settle":
+    case "settle": {
       await engine.waitForBackgroundWork();
-      assert.equal(engine.stats().poisoned, 0);
+      const stats = engine.stats();
+      assert.equal(stats.poisoned, 0);
+      // Once background work is done, the space rule's limit holds: others <= 100% of largest.
+      const otherTableBytes = stats.tableBytes! - stats.largestTableBytes!;
+      assert.ok(
+        otherTableBytes <= stats.largestTableBytes!,
+        `tables other than the largest hold ${otherTableBytes} bytes`,
+      );
       return;
+    }
     case "reopen":
       state.saved = undefined;
       await engine.close();
