@@ -152,7 +152,7 @@ export class MultiRaftNode {
       clockDriftBoundTicks: this.#options.clockDriftBoundTicks,
       maxInflightMessages: this.#options.maxInflightMessages,
       maxMessageSizeBytes: this.#options.maxMessageSizeBytes,
-      logger: this.#options.logger,
+      logger: (this.#options.logger ?? silentLogger).child({ group: groupId }),
       testingGrantVotesToShorterLogs: this.#options.testingGrantVotesToShorterLogs,
     });
     this.#groups.set(groupId, {

@@ -106,7 +106,7 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
     timeoutMs: 500,
     maxThinkMs: 40,
     retryDelayMs: 10,
-    groupOf: (key) => settings.groupIds[key.charCodeAt(0) % settings.groupIds.length]!,
+    groupOf: (key) => groupOfKey(key, settings.groupIds),
   }, { scheduler, cluster, random: random.fork() });
 
   for (const id of settings.nodeIds) cluster.start(id);
@@ -116,36 +116,19 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
   const faults = new FaultInjector(random.fork(), scheduler, network, cluster, healAtMs);
   faults.start();
 
-  let events = 0;
-  const violations: string[] = [];
-  try {
-    while (scheduler.nowMs < endMs && events < maxEvents) {
-      if (scheduler.runUntil(endMs, 1) === 0) break;
-      events++;
-      cluster.observeRoles();
-      if (events % LOG_MATCHING_EVERY_EVENTS === 0) cluster.checkLogMatching();
-      if (checker.violations.length > 0) break;
-    }
-  } catch (error) {
-    // A failed assertion stops a real node; here it is a finding, reported with its message.
-    if (!(error instanceof AssertionError)) throw error;
-    violations.push(`invariant: ${error.message} at ${scheduler.nowMs} ms`);
-  }
-
-  violations.push(...checker.violations);
+  const run = runEvents(scheduler, cluster, checker, { endMs, maxEvents });
+  const violations = [...run.violations, ...checker.violations];
   options.inspect?.(cluster, clients.history);
-  if (events >= maxEvents) violations.push(`event limit ${maxEvents} reached`);
   let operationsChecked = 0;
   let inconclusiveKeys = 0;
   if (violations.length === 0) {
-    cluster.checkLogMatching();
-    violations.push(...checker.violations);
-    violations.push(...checkAcknowledgedWrites(cluster, clients.history, settings.groupIds, keys));
-    const linearizability = checkHistory(clients.history, cluster, keys);
-    violations.push(...linearizability.violations);
-    operationsChecked = linearizability.operationsChecked;
-    inconclusiveKeys = linearizability.inconclusiveKeys;
-    violations.push(...checkLiveness(clients.history, healAtMs + settleMs));
+    const final = finalChecks(cluster, checker, clients.history, {
+      keys,
+      livenessFromMs: healAtMs + settleMs,
+    });
+    violations.push(...final.violations);
+    operationsChecked = final.operationsChecked;
+    inconclusiveKeys = final.inconclusiveKeys;
   }
   return {
     seed: options.seed,
@@ -158,9 +141,56 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
     committedEntries: settings.groupIds.reduce((sum, id) => sum + checker.appliedCount(id), 0),
     operationsChecked,
     inconclusiveKeys,
-    events,
+    events: run.events,
     crashes: cluster.crashCount,
     snapshotsInstalled: cluster.snapshotsInstalled,
+  };
+}
+
+/** Runs events until `endMs`, checking safety after each; stops at the first violation. */
+function runEvents(
+  scheduler: SimScheduler,
+  cluster: SimCluster,
+  checker: SafetyChecker,
+  limits: { endMs: number; maxEvents: number },
+): { events: number; violations: string[] } {
+  let events = 0;
+  const violations: string[] = [];
+  try {
+    while (scheduler.nowMs < limits.endMs && events < limits.maxEvents) {
+      if (scheduler.runUntil(limits.endMs, 1) === 0) break;
+      events++;
+      cluster.observeRoles();
+      if (events % LOG_MATCHING_EVERY_EVENTS === 0) cluster.checkLogMatching();
+      if (checker.violations.length > 0) break;
+    }
+  } catch (error) {
+    // A failed assertion stops a real node; here it is a finding, reported with its message.
+    if (!(error instanceof AssertionError)) throw error;
+    violations.push(`invariant: ${error.message} at ${scheduler.nowMs} ms`);
+  }
+  if (events >= limits.maxEvents) violations.push(`event limit ${limits.maxEvents} reached`);
+  return { events, violations };
+}
+
+/** Runs the end-of-run checks on a run that had no violation so far. */
+function finalChecks(
+  cluster: SimCluster,
+  checker: SafetyChecker,
+  history: readonly ClientOperation[],
+  options: { keys: readonly string[]; livenessFromMs: number },
+): { violations: string[]; operationsChecked: number; inconclusiveKeys: number } {
+  const groupIds = cluster.settings.groupIds;
+  cluster.checkLogMatching();
+  const violations = [...checker.violations];
+  violations.push(...checkAcknowledgedWrites(cluster, history, groupIds));
+  const linearizability = checkHistory(history, cluster, options.keys);
+  violations.push(...linearizability.violations);
+  violations.push(...checkLiveness(history, options.livenessFromMs));
+  return {
+    violations,
+    operationsChecked: linearizability.operationsChecked,
+    inconclusiveKeys: linearizability.inconclusiveKeys,
   };
 }
 
@@ -343,7 +373,6 @@ function checkAcknowledgedWrites(
   cluster: SimCluster,
   history: readonly ClientOperation[],
   groupIds: readonly GroupId[],
-  keys: readonly string[],
 ): string[] {
   const violations: string[] = [];
   for (const groupId of groupIds) {
@@ -358,7 +387,7 @@ function checkAcknowledgedWrites(
       if (!machine) continue;
       for (const operation of history) {
         if (operation.status !== "ok" || operation.input.kind === "get") continue;
-        if (groupOfKey(operation.input.key, groupIds, keys) !== groupId) continue;
+        if (groupOfKey(operation.input.key, groupIds) !== groupId) continue;
         if (!machine.results.has(operation.opId)) {
           violations.push(
             `acknowledged write lost: operation ${operation.opId} (${
@@ -373,7 +402,8 @@ function checkAcknowledgedWrites(
   return violations;
 }
 
-function groupOfKey(key: string, groupIds: readonly GroupId[], _keys: readonly string[]): GroupId {
+/** Maps a key to its group by its first character, the same way on every node. */
+function groupOfKey(key: string, groupIds: readonly GroupId[]): GroupId {
   return groupIds[key.charCodeAt(0) % groupIds.length]!;
 }
 
