@@ -29,13 +29,13 @@ export class UnstableLog {
     return this.snapshot ? this.snapshot.metadata.index + 1 : undefined;
   }
 
-  /** Last index if the unstable part holds anything. */
+  /** Returns the last index, if the unstable part is not empty. */
   maybeLastIndex(): number | undefined {
     if (this.entries.length > 0) return this.offset + this.entries.length - 1;
     return this.snapshot?.metadata.index;
   }
 
-  /** Term of `index` if the unstable part holds it. */
+  /** Returns the term of `index`, if the unstable part contains it. */
   maybeTerm(index: number): number | undefined {
     if (index < this.offset) {
       const metadata = this.snapshot?.metadata;
@@ -85,7 +85,8 @@ export class UnstableLog {
   slice(low: number, high: number): Entry[] {
     assert(low <= high, `unstable slice ${low} > ${high}`);
     const upper = this.offset + this.entries.length;
-    assert(low >= this.offset && high <= upper, `unstable slice [${low}, ${high}) out of bounds`);
+    assert(low >= this.offset, `unstable slice starts at ${low}, before offset ${this.offset}`);
+    assert(high <= upper, `unstable slice ends at ${high}, past ${upper}`);
     return this.entries.slice(low - this.offset, high - this.offset);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The leader's view of one follower: how much of the log it holds (`match`), what to send next
+ * The leader's view of one follower: how much of the log it has (`match`), what to send next
  * (`next`), and the flow-control state that decides whether to send at all.
  *
  * States:
@@ -37,9 +37,9 @@ export class Progress {
   pendingSnapshot = 0;
   /** Ticks spent in snapshot state, so a lost snapshot is retried. */
   snapshotElapsedTicks = 0;
-  /** Whether the follower answered since the last check-quorum round. */
+  /** Whether the follower responded since the last check-quorum round. */
   recentActive = false;
-  /** In probe state: an append was sent and its answer is awaited. */
+  /** In probe state: an append was sent and its response is awaited. */
   probeSent = false;
   readonly inflights: Inflights;
   isLearner: boolean;

@@ -80,7 +80,7 @@ export interface RaftConfig {
   /** Maximum entry data per batch of committed entries in a Ready. Default 16 MiB. */
   maxApplySizeBytes?: number;
   /**
-   * Maximum data of entries a leader has appended in its term and not yet committed; proposals
+   * Maximum data of entries a leader has appended in its term and not yet committed. Proposals
    * past it are rejected, so a leader cut off from its followers stops growing its log.
    * Default 64 MiB.
    */

@@ -197,7 +197,7 @@ export class RaftLog {
   }
 
   /**
-   * Commits `index` if it holds an entry of `term`. The leader passes its current term, which
+   * Commits `index` if the entry there has term `term`. The leader passes its current term, which
    * is how entries of earlier terms commit only behind an entry of the current term.
    */
   maybeCommit(index: number, term: number): boolean {
