@@ -75,7 +75,7 @@ export function checkRequestShape(
         `The paramater '${lowerFirst(name)}' is required but was not present in the request`,
       );
     }
-    if (shape.constraints?.tableName && typeof value === "string") {
+    if (shape.constraints?.tableName && typeof value === "string" && !isTableArn(value)) {
       if (value.length < 3 || value.length > 255) {
         throw validationError(
           `${name} must be at least 3 characters long and at most 255 characters long`,
@@ -222,6 +222,7 @@ function checkConstraints(value: unknown, shape: Shape, path: string, failures: 
     if (constraints.notNull) failures.push(describeFailure(null, path, "Member must not be null"));
     return;
   }
+  if (constraints.tableName && typeof value === "string" && isTableArn(value)) return;
   for (const rule of violatedRules(value, constraints)) {
     if (failures.length >= MAX_REPORTED_FAILURES) return;
     failures.push(describeFailure(value, path, rule));
@@ -295,6 +296,14 @@ function displayValue(value: unknown): string {
     return `{${entries.join(", ")}}`;
   }
   return String(value);
+}
+
+/**
+ * Whether a table name parameter holds a table ARN, which DynamoDB accepts in place of the name
+ * (up to 1024 characters).
+ */
+function isTableArn(value: string): boolean {
+  return value.startsWith("arn:") && value.length <= 1024 && value.includes(":table/");
 }
 
 /** `TableName` → `tableName`, as DynamoDB names members in messages. */

@@ -40,7 +40,7 @@ const UNKNOWN_OPERATION_XML = "<UnknownOperationException/>\n";
 const HEALTH_BODY = "healthy: dynamodb.us-east-1.amazonaws.com ";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: false });
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Dependencies of the HTTP layer on the rest of the server. */
 export interface ServerOptions {

@@ -69,7 +69,7 @@ const EMPTY_VALUE_MESSAGE =
   "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
 const MULTIPLE_TYPES_MESSAGE =
   "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes";
-const NESTING_MESSAGE =
+export const NESTING_MESSAGE =
   "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 const NAME_TOO_LARGE_MESSAGE = "Attribute name is too large, must be less than 65536 bytes";
 const KEY_SCHEMA_MESSAGE = "The provided key element does not match the schema";
@@ -570,4 +570,27 @@ function checkKeyValue(attribute: KeyAttribute, value: AttributeValue, isSortKey
       `${INVALID}Aggregated size of all range keys has exceeded the size limit of 1024 bytes`,
     );
   }
+}
+
+/**
+ * Returns the nesting depth of an item's deepest value: a scalar attribute is level 1, each `M` or
+ * `L` around a value adds one. Used after updates, which can nest values deeper than either the
+ * stored item or the written value alone.
+ */
+export function itemNestingDepth(item: Item): number {
+  let deepest = 0;
+  for (const value of Object.values(item)) deepest = Math.max(deepest, valueDepth(value, 1));
+  return deepest;
+}
+
+function valueDepth(value: AttributeValue, depth: number): number {
+  let deepest = depth;
+  if ("M" in value) {
+    for (const child of Object.values(value.M)) {
+      deepest = Math.max(deepest, valueDepth(child, depth + 1));
+    }
+  } else if ("L" in value) {
+    for (const child of value.L) deepest = Math.max(deepest, valueDepth(child, depth + 1));
+  }
+  return deepest;
 }

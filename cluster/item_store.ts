@@ -16,6 +16,7 @@
  */
 
 import type { Item } from "../api/attribute_value.ts";
+import { keyValueSizeBytes } from "../api/item_size.ts";
 import { compareKeys } from "../storage/engine.ts";
 import type { Entry, Snapshot, StorageEngine, WriteOperation } from "../storage/engine.ts";
 import type { IndexDefinition, KeySchema, TableDefinition } from "./catalog.ts";
@@ -314,11 +315,18 @@ export function indexEntryKey(
   );
 }
 
+/**
+ * Returns whether `item` has every key attribute of `schema` with the right type and within
+ * DynamoDB's key size limits (2048 bytes for a partition key, 1024 for a sort key). Items that
+ * break these limits are left out of an index, as DynamoDB's index backfill leaves them out.
+ */
 function hasKeyAttributes(schema: KeySchema, item: Item): boolean {
   for (const attribute of [schema.partitionKey, schema.sortKey]) {
     if (attribute === undefined) continue;
     const value = item[attribute.name];
     if (value === undefined || !(attribute.type in value)) return false;
+    const maxBytes = attribute === schema.sortKey ? 1024 : 2048;
+    if (keyValueSizeBytes(value) > maxBytes) return false;
   }
   return true;
 }

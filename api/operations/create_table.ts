@@ -26,7 +26,7 @@ import {
   PROVISIONED_THROUGHPUT_SHAPE,
   TABLE_NAME_SHAPE,
 } from "./context.ts";
-import { describeTable } from "./table_description.ts";
+import { describeTable, resolveTableName } from "./table_description.ts";
 
 /** Maximum local secondary indexes per table. */
 const MAX_LOCAL_INDEXES = 5;
@@ -127,7 +127,7 @@ export async function createTable(
   context: OperationContext,
 ): Promise<Record<string, unknown>> {
   const input = checkRequestShape(rawInput, MODEL);
-  const name = input.TableName as string;
+  const name = resolveTableName(input.TableName as string);
   const definitions = (input.AttributeDefinitions as Array<
     { AttributeName: string; AttributeType: KeyAttributeType }
   >).map((definition) => ({ name: definition.AttributeName, type: definition.AttributeType }));
@@ -149,6 +149,7 @@ export async function createTable(
   const indexes = buildIndexes(keySchema, definitions, billingMode, localIndexes, globalIndexes);
   checkDefinitionsUsed(definitions, keySchema, indexes);
 
+  rejectStreams(input.StreamSpecification);
   if (context.catalog.get(name) !== undefined) {
     throw resourceInUse(`Table already exists: ${name}`);
   }
@@ -218,6 +219,19 @@ function checkBillingMode(
     if (throughput[field] > MAX_CAPACITY_UNITS) {
       throw validationError(`Given value ${throughput[field]} for ${field} is out of bounds`);
     }
+  }
+}
+
+/**
+ * Rejects enabling DynamoDB Streams, which Strata does not implement: accepting the setting
+ * would leave clients waiting for stream records that never come.
+ */
+export function rejectStreams(specification: unknown): void {
+  const enabled = (specification as { StreamEnabled?: boolean } | undefined)?.StreamEnabled;
+  if (enabled === true) {
+    throw validationError(
+      "StreamSpecification: DynamoDB Streams are not supported by this server; set StreamEnabled to false",
+    );
   }
 }
 
@@ -348,6 +362,11 @@ export function buildIndex(
   const projectionType = raw.Projection.ProjectionType;
   if (projectionType === undefined) {
     throw validationError(INVALID + "Unknown ProjectionType: null");
+  }
+  if (projectionType === "INCLUDE" && raw.Projection.NonKeyAttributes === undefined) {
+    throw validationError(
+      INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+    );
   }
   if (raw.Projection.NonKeyAttributes !== undefined && projectionType !== "INCLUDE") {
     throw validationError(

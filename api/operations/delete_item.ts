@@ -9,6 +9,7 @@ import { evaluateCondition } from "../expressions/mod.ts";
 import { checkRequestShape, type OperationModel } from "../request_shape.ts";
 import { ATTRIBUTE_MAP_SHAPE, type OperationContext } from "./context.ts";
 import {
+  itemCollectionMetrics,
   renderConsumedCapacity,
   validateKeyInput,
   wantsOldItemOnFailure,
@@ -52,5 +53,7 @@ export async function deleteItem(
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;
+  const metrics = itemCollectionMetrics(table, key, input);
+  if (metrics) output.ItemCollectionMetrics = metrics;
   return output;
 }

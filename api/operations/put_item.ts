@@ -27,6 +27,7 @@ import {
   checkIndexKeyAttributes,
   checkItemSize,
   expressionAttributes,
+  itemCollectionMetrics,
   renderConsumedCapacity,
   validateLegacyValues,
   wantsOldItemOnFailure,
@@ -106,6 +107,8 @@ export async function putItem(
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;
+  const metrics = itemCollectionMetrics(table, item, input);
+  if (metrics) output.ItemCollectionMetrics = metrics;
   return output;
 }
 

@@ -106,6 +106,14 @@ export async function query(
   const reverse = input.ScanIndexForward === false;
   if (input.ExclusiveStartKey !== undefined) {
     const startKey = startKeyBytes(table, index, input.ExclusiveStartKey);
+    checkStartKeyInQuery(
+      startKey,
+      prefix,
+      range,
+      keySchema,
+      parsed.keyCondition,
+      index === undefined,
+    );
     if (reverse) {
       if (compareKeys(startKey, range.end) < 0) range.end = startKey;
     } else {
@@ -123,6 +131,7 @@ export async function query(
       table,
       index,
       limit: input.Limit as number | undefined,
+      restartable: index !== undefined || !returnsSingleItem(keySchema, parsed.keyCondition),
       filter: parsed.filter,
       projection: parsed.projection,
       select,
@@ -135,6 +144,45 @@ export async function query(
   } finally {
     snapshot.release();
   }
+}
+
+/**
+ * Rejects an `ExclusiveStartKey` that the query could not have returned, with DynamoDB's
+ * messages: another partition key value, a sort key outside the key condition, or any start key
+ * for a query that returns at most one item (a table query on the full primary key).
+ */
+function checkStartKeyInQuery(
+  startKey: Uint8Array,
+  partitionPrefix: Uint8Array,
+  range: { start: Uint8Array; end: Uint8Array },
+  keySchema: KeySchema,
+  keyCondition: KeyConditionResult,
+  onTable: boolean,
+): void {
+  if (!hasPrefix(startKey, partitionPrefix)) {
+    throw validationError(
+      "The provided starting key is outside query boundaries based on provided conditions",
+    );
+  }
+  if (onTable && returnsSingleItem(keySchema, keyCondition)) {
+    throw validationError("The query can return at most one row and cannot be restarted");
+  }
+  if (compareKeys(startKey, range.start) < 0 || compareKeys(startKey, range.end) >= 0) {
+    throw validationError("The provided starting key does not match the range key predicate");
+  }
+}
+
+/** Whether a key condition on this key schema names one full primary key. */
+function returnsSingleItem(keySchema: KeySchema, keyCondition: KeyConditionResult): boolean {
+  return keySchema.sortKey === undefined || keyCondition.sortKeyCondition?.operator === "=";
+}
+
+function hasPrefix(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let index = 0; index < prefix.length; index++) {
+    if (bytes[index] !== prefix[index]) return false;
+  }
+  return true;
 }
 
 function parseQueryExpressions(input: Record<string, unknown>, keySchema: KeySchema): ParsedQuery {

@@ -42,6 +42,11 @@ export interface PageOptions {
   select: string;
   consistent: boolean;
   returnConsumedCapacity: unknown;
+  /**
+   * False when the read can return at most one item (a table Query on the full primary key):
+   * DynamoDB then never returns `LastEvaluatedKey`, because such a query cannot be restarted.
+   */
+  restartable?: boolean;
   /** Fetches the full table item for an index entry (LSI reads of non-projected attributes). */
   fetchTableItem?: (entry: Item) => Promise<Item | undefined>;
 }
@@ -83,7 +88,7 @@ export async function readPage(
   if (options.select !== "COUNT") output.Items = items;
   output.Count = matchedCount;
   output.ScannedCount = scannedCount;
-  if (stoppedEarly && lastRead !== undefined) {
+  if (stoppedEarly && lastRead !== undefined && options.restartable !== false) {
     output.LastEvaluatedKey = keyOf(options.table, lastRead, options.index);
   }
   const units = readUnits(bytesRead, options.consistent);

@@ -49,6 +49,7 @@ import {
 import {
   checkIndexKeyAttributes,
   checkItemSize,
+  checkUpdatedItem,
   expressionAttributes,
   keyOf,
   renderConsumedCapacity,
@@ -270,7 +271,7 @@ function evaluateAction(action: PlannedAction, current: Item | undefined): Actio
         const applied = applyUpdate(base, action.update!, keyAttributeNames(action.table), {
           itemExists: current !== undefined,
         });
-        checkItemSize(applied.item, "Item size to update has exceeded the maximum allowed size");
+        checkUpdatedItem(applied.item);
         checkIndexKeyAttributes(action.table, applied.item);
         return { reason: { Code: "None" }, before: current, after: applied.item };
       }

@@ -24,7 +24,8 @@ import { checkRequestShape, type OperationModel } from "../request_shape.ts";
 import { ATTRIBUTE_MAP_SHAPE, type OperationContext } from "./context.ts";
 import {
   checkIndexKeyAttributes,
-  checkItemSize,
+  checkUpdatedItem,
+  itemCollectionMetrics,
   renderConsumedCapacity,
   validateKeyInput,
   validateLegacyValues,
@@ -86,7 +87,7 @@ export async function updateItem(
     const applied = update === undefined
       ? { item: base, updatedPaths: [] as DocumentPath[] }
       : applyUpdate(base, update, keyNames(table), { itemExists: current !== undefined });
-    checkItemSize(applied.item, "Item size to update has exceeded the maximum allowed size");
+    checkUpdatedItem(applied.item);
     checkIndexKeyAttributes(table, applied.item);
     return {
       item: applied.item,
@@ -105,6 +106,8 @@ export async function updateItem(
     input.ReturnConsumedCapacity,
   );
   if (capacity) output.ConsumedCapacity = capacity;
+  const metrics = itemCollectionMetrics(table, key, input);
+  if (metrics) output.ItemCollectionMetrics = metrics;
   return output;
 }
 

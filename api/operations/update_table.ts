@@ -20,7 +20,7 @@ import {
   PROVISIONED_THROUGHPUT_SHAPE,
   TABLE_NAME_SHAPE,
 } from "./context.ts";
-import { buildIndex, toProvisioned } from "./create_table.ts";
+import { buildIndex, rejectStreams, toProvisioned } from "./create_table.ts";
 import { describeTable, resolveTableName } from "./table_description.ts";
 import { backfillIndex } from "./index_backfill.ts";
 
@@ -139,6 +139,7 @@ export async function updateTable(
   if (input.TableClass !== undefined) {
     table.tableClass = input.TableClass as TableDefinition["tableClass"];
   }
+  rejectStreams(input.StreamSpecification);
   if (input.StreamSpecification !== undefined) {
     table.streamSpecification = input.StreamSpecification as TableDefinition["streamSpecification"];
   }
