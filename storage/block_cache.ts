@@ -1,12 +1,18 @@
 /**
- * Byte-bounded LRU cache of decoded, checksum-verified SSTable data blocks, shared by every open
- * table of an engine. Entries are keyed by table file number and block offset. File numbers are
- * never reused, so blocks of a deleted table are never served for another table; they simply age
- * out.
+ * Byte-bounded LRU cache of decoded, checksum-verified SSTable blocks (data blocks, index
+ * partitions and filter partitions), shared by every open table of an engine. Entries are keyed
+ * by table file number and block offset. File numbers are never reused, so blocks of a deleted
+ * table are never served for another table; they simply age out.
  *
- * Runs on the request path (point lookups and scans). The size of an entry is its block's bytes
+ * Runs on the request path (point lookups and scans). Each block states its own charge: its bytes
  * plus a fixed allowance for the objects around them, so the cache's memory stays near
  * `capacityBytes`.
+ *
+ * Pinned bytes: metadata that open tables keep outside the cache for their whole life (the
+ * properties and the partition index) is charged here too with {@linkcode BlockCache.pin}. Blocks
+ * are evicted until blocks and pinned bytes together fit the capacity, so the cache bounds the
+ * memory of all table metadata, not only of the blocks it holds. Pinned bytes alone may exceed
+ * the capacity; then no block stays cached.
  *
  * @module
  */
@@ -17,28 +23,33 @@ import { assert } from "../util/assert.ts";
 /** Bytes charged per cached block on top of its contents, for the objects and map entry. */
 export const BLOCK_OVERHEAD_BYTES = 128;
 
-/** Something with a byte size that the cache can hold. */
+/** Something the cache can hold: it states the bytes of memory it keeps alive. */
 export interface CacheableBlock {
-  readonly contents: Uint8Array;
-  readonly restartOffsets: Uint32Array;
+  readonly cacheChargeBytes: number;
 }
 
 /** Counters of a {@linkcode BlockCache}. */
 export interface BlockCacheStats {
   hits: number;
   misses: number;
-  /** Bytes currently charged, at most `capacityBytes`. */
+  /** Bytes currently charged: cached blocks plus pinned bytes. */
   sizeBytes: number;
+  /** Bytes pinned by open tables, included in `sizeBytes`. */
+  pinnedBytes: number;
   capacityBytes: number;
   blockCount: number;
+  /** Blocks dropped to make room, over the cache's life. */
+  evictions: number;
 }
 
-/** LRU cache of data blocks, bounded in bytes. */
-export class BlockCache<Block extends CacheableBlock = CacheableBlock> {
-  readonly #cache: LRUCache<string, Block>;
+/** LRU cache of table blocks, bounded in bytes together with the pinned bytes. */
+export class BlockCache {
+  readonly #cache: LRUCache<string, CacheableBlock>;
   readonly #capacityBytes: number;
+  #pinnedBytes = 0;
   #hits = 0;
   #misses = 0;
+  #evictions = 0;
 
   constructor(options: { capacityBytes: number }) {
     assert(
@@ -46,47 +57,80 @@ export class BlockCache<Block extends CacheableBlock = CacheableBlock> {
       `block cache capacity must be a positive integer: ${options.capacityBytes}`,
     );
     this.#capacityBytes = options.capacityBytes;
-    this.#cache = new LRUCache<string, Block>({
+    this.#cache = new LRUCache<string, CacheableBlock>({
       maxSize: options.capacityBytes,
-      sizeCalculation: blockSizeBytes,
+      sizeCalculation: (block) => block.cacheChargeBytes,
+      dispose: (_block, _key, reason) => {
+        if (reason === "evict") this.#evictions++;
+      },
     });
   }
 
   /** Returns the cached block, counting a hit or a miss. */
-  get(fileNumber: number, offset: number): Block | undefined {
+  get(fileNumber: number, offset: number): CacheableBlock | undefined {
     const block = this.#cache.get(cacheKey(fileNumber, offset));
     if (block === undefined) this.#misses++;
     else this.#hits++;
     return block;
   }
 
-  /** Caches a block; a block larger than the whole capacity is not cached. */
-  set(fileNumber: number, offset: number, block: Block): void {
-    if (blockSizeBytes(block) > this.#capacityBytes) return;
-    this.#cache.set(cacheKey(fileNumber, offset), block);
+  /** Returns the cached block without counting it or refreshing its recency. */
+  peek(fileNumber: number, offset: number): CacheableBlock | undefined {
+    return this.#cache.peek(cacheKey(fileNumber, offset));
   }
 
-  /** Returns the hit and miss counters and the current size. */
+  /**
+   * Caches a block. A block larger than the capacity left beside the pinned bytes is not cached.
+   */
+  set(fileNumber: number, offset: number, block: CacheableBlock): void {
+    if (block.cacheChargeBytes > this.#capacityBytes - this.#pinnedBytes) return;
+    this.#cache.set(cacheKey(fileNumber, offset), block);
+    this.#evictToCapacity();
+  }
+
+  /** Charges `bytes` of memory held outside the cache, evicting blocks to make room. */
+  pin(bytes: number): void {
+    assert(Number.isSafeInteger(bytes), `pinned bytes must be an integer: ${bytes}`);
+    assert(bytes >= 0, `pinned bytes must not be negative: ${bytes}`);
+    this.#pinnedBytes += bytes;
+    this.#evictToCapacity();
+  }
+
+  /** Returns `bytes` charged by an earlier {@linkcode pin}. */
+  unpin(bytes: number): void {
+    assert(bytes <= this.#pinnedBytes, `unpinning ${bytes} of ${this.#pinnedBytes} pinned bytes`);
+    this.#pinnedBytes -= bytes;
+  }
+
+  /** Returns the counters and the current size. */
   stats(): BlockCacheStats {
     return {
       hits: this.#hits,
       misses: this.#misses,
-      sizeBytes: this.#cache.calculatedSize,
+      sizeBytes: this.#cache.calculatedSize + this.#pinnedBytes,
+      pinnedBytes: this.#pinnedBytes,
       capacityBytes: this.#capacityBytes,
       blockCount: this.#cache.size,
+      evictions: this.#evictions,
     };
   }
 
-  /** Drops every block. The counters are kept. */
+  /** Drops every block. The counters and pinned bytes are kept. */
   clear(): void {
     this.#cache.clear();
+  }
+
+  #evictToCapacity(): void {
+    // pop() removes the least recently used block and reports it to dispose as an eviction.
+    while (
+      this.#cache.size > 0 &&
+      this.#cache.calculatedSize + this.#pinnedBytes > this.#capacityBytes
+    ) {
+      this.#cache.pop();
+    }
   }
 }
 
 function cacheKey(fileNumber: number, offset: number): string {
   return `${fileNumber}:${offset}`;
-}
-
-function blockSizeBytes(block: CacheableBlock): number {
-  return block.contents.byteLength + block.restartOffsets.byteLength + BLOCK_OVERHEAD_BYTES;
 }

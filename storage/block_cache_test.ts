@@ -1,6 +1,6 @@
 /**
- * Tests of the block cache: byte-bounded LRU eviction, hit and miss counters, and keys that keep
- * tables apart.
+ * Tests of the block cache: byte-bounded LRU eviction, hit and miss counters, keys that keep
+ * tables apart, and pinned bytes that share the capacity with the blocks.
  *
  * @module
  */
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { BLOCK_OVERHEAD_BYTES, BlockCache, type CacheableBlock } from "./block_cache.ts";
 
 function block(sizeBytes: number): CacheableBlock {
-  return { contents: new Uint8Array(sizeBytes), restartOffsets: new Uint32Array(1) };
+  return { cacheChargeBytes: sizeBytes + 4 + BLOCK_OVERHEAD_BYTES };
 }
 
 const CHARGE = 1000 + 4 + BLOCK_OVERHEAD_BYTES;
@@ -68,4 +68,40 @@ Deno.test("block cache skips a block larger than its capacity", () => {
   cache.set(1, 0, block(1000));
   assert.equal(cache.get(1, 0), undefined);
   assert.equal(cache.stats().blockCount, 0);
+});
+
+Deno.test("block cache evicts blocks to make room for pinned bytes", () => {
+  const cache = new BlockCache({ capacityBytes: 4 * CHARGE });
+  for (let offset = 0; offset < 4; offset++) cache.set(1, offset, block(1000));
+  assert.equal(cache.stats().blockCount, 4);
+  cache.pin(CHARGE + 1);
+  assert.equal(cache.stats().blockCount, 2);
+  assert.equal(cache.get(1, 0), undefined);
+  assert.ok(cache.get(1, 3) !== undefined);
+  assert.equal(cache.stats().pinnedBytes, CHARGE + 1);
+  assert.equal(cache.stats().sizeBytes, 3 * CHARGE + 1);
+  assert.equal(cache.stats().evictions, 2);
+});
+
+Deno.test("block cache keeps blocks and pinned bytes within capacity", () => {
+  const capacityBytes = 10 * CHARGE;
+  const cache = new BlockCache({ capacityBytes });
+  cache.pin(8 * CHARGE);
+  for (let offset = 0; offset < 20; offset++) {
+    cache.set(2, offset, block(1000));
+    assert.ok(cache.stats().sizeBytes <= capacityBytes);
+  }
+  assert.equal(cache.stats().blockCount, 2);
+  cache.unpin(8 * CHARGE);
+  assert.equal(cache.stats().pinnedBytes, 0);
+  for (let offset = 20; offset < 40; offset++) cache.set(2, offset, block(1000));
+  assert.equal(cache.stats().blockCount, 10);
+});
+
+Deno.test("block cache skips a block larger than the unpinned room", () => {
+  const cache = new BlockCache({ capacityBytes: 2 * CHARGE });
+  cache.pin(CHARGE + 1);
+  cache.set(1, 0, block(1000));
+  assert.equal(cache.stats().blockCount, 0);
+  assert.equal(cache.stats().sizeBytes, CHARGE + 1);
 });

@@ -19,6 +19,8 @@ import { assert } from "../util/assert.ts";
 export const DEFAULT_BITS_PER_KEY = 10;
 /** Largest probe count accepted when decoding; more would only slow lookups. */
 export const MAX_PROBE_COUNT = 30;
+/** Bytes charged per cached filter on top of its bits, for the objects around them. */
+export const FILTER_OVERHEAD_BYTES = 128;
 /** Smallest bit array, so tiny tables still get a useful filter. */
 const MIN_FILTER_BITS = 64;
 
@@ -140,5 +142,10 @@ export class BloomFilter {
   /** Size of the bit array in bytes. */
   get sizeBytes(): number {
     return this.#bits.length;
+  }
+
+  /** Bytes the block cache charges for this filter: its bits and the objects around them. */
+  get cacheChargeBytes(): number {
+    return this.#bits.byteLength + FILTER_OVERHEAD_BYTES;
   }
 }

@@ -151,7 +151,8 @@ export function pickSizeAmplificationCompaction<Table extends { sizeBytes: numbe
 /** A table outside a compaction, as {@linkcode tombstoneDropPredicate} inspects it. */
 export interface OtherTable {
   readonly properties: Pick<SstableProperties, "smallest" | "largest" | "minSequence">;
-  mayContain(userKey: Uint8Array): boolean;
+  /** False when the bloom filter rules the key out; may read the filter from disk. */
+  mayContain(userKey: Uint8Array): boolean | Promise<boolean>;
 }
 
 /**
@@ -162,16 +163,24 @@ export interface OtherTable {
  */
 export function tombstoneDropPredicate(
   otherTables: readonly OtherTable[],
-): (userKey: Uint8Array, sequence: number) => boolean {
-  return (userKey, sequence) =>
-    otherTables.every((table) => {
+): (userKey: Uint8Array, sequence: number) => Promise<boolean> {
+  return async (userKey, sequence) => {
+    for (const table of otherTables) {
       const { smallest, largest, minSequence } = table.properties;
-      if (minSequence > sequence) return true;
-      if (compareKeys(userKey, smallest.userKey) < 0) return true;
-      if (compareKeys(userKey, largest.userKey) > 0) return true;
-      return !table.mayContain(userKey);
-    });
+      if (minSequence > sequence) continue;
+      if (compareKeys(userKey, smallest.userKey) < 0) continue;
+      if (compareKeys(userKey, largest.userKey) > 0) continue;
+      if (await table.mayContain(userKey)) return false;
+    }
+    return true;
+  };
 }
+
+/** Whether a tombstone of `userKey` at `sequence` may be dropped; see `tombstoneDropPredicate`. */
+export type TombstoneDropPredicate = (
+  userKey: Uint8Array,
+  sequence: number,
+) => boolean | Promise<boolean>;
 
 /** Time source and sleep used for pacing; tests substitute a simulated one. */
 export interface CompactionPacer {
@@ -217,7 +226,7 @@ export interface CompactionOptions {
   /** Smallest sequence any live snapshot reads at (the latest sequence when none is taken). */
   oldestSnapshotSequence: number;
   /** Whether a tombstone may be dropped; never when absent. See {@linkcode tombstoneDropPredicate}. */
-  canDropTombstone?: (userKey: Uint8Array, sequence: number) => boolean;
+  canDropTombstone?: TombstoneDropPredicate;
   writerOptions?: SstableWriterOptions;
   /** Maximum bytes written per second, averaged since the start; unlimited when absent. */
   rateLimitBytesPerSecond?: number;
@@ -274,7 +283,8 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
   try {
     for await (const entry of mergeRaw(sources)) {
       inputEntryCount++;
-      const verdict = filter.decide(entry);
+      let verdict = filter.decide(entry);
+      if (verdict === "droppable-tombstone") verdict = await filter.decideTombstone(entry);
       if (verdict === "keep") await outputs.add(entry);
       await pacing.afterEntry(entry, outputs.writtenBytes);
     }
@@ -294,25 +304,29 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
   };
 }
 
-/** Decides, version by version in merged order, what a compaction keeps. */
+/** Outcome of one version in a compaction. */
+type Verdict = "keep" | "shadowed" | "tombstone";
+
+/**
+ * Decides, version by version in merged order, what a compaction keeps. `decide` returns the
+ * verdict synchronously, except for a tombstone old enough to drop: then it returns
+ * "droppable-tombstone", and `decideTombstone` calls the possibly asynchronous predicate.
+ */
 class VersionFilter {
   readonly #oldestSnapshotSequence: number;
-  readonly #canDropTombstone: (userKey: Uint8Array, sequence: number) => boolean;
+  readonly #canDropTombstone: TombstoneDropPredicate;
   #currentKey: Uint8Array | undefined;
   /** Sequence of the previous version of the current key; Infinity before its first version. */
   #newerSequence = Infinity;
   droppedShadowedCount = 0;
   droppedTombstoneCount = 0;
 
-  constructor(
-    oldestSnapshotSequence: number,
-    canDropTombstone?: (userKey: Uint8Array, sequence: number) => boolean,
-  ) {
+  constructor(oldestSnapshotSequence: number, canDropTombstone?: TombstoneDropPredicate) {
     this.#oldestSnapshotSequence = oldestSnapshotSequence;
     this.#canDropTombstone = canDropTombstone ?? (() => false);
   }
 
-  decide(entry: InternalEntry): "keep" | "shadowed" | "tombstone" {
+  decide(entry: InternalEntry): Verdict | "droppable-tombstone" {
     if (this.#currentKey === undefined || compareKeys(entry.userKey, this.#currentKey) !== 0) {
       this.#currentKey = entry.userKey;
       this.#newerSequence = Infinity;
@@ -323,15 +337,17 @@ class VersionFilter {
       this.droppedShadowedCount++;
       return "shadowed";
     }
-    const tombstoneDroppable = entry.kind === EntryKind.Delete &&
-      entry.sequence <= this.#oldestSnapshotSequence &&
-      this.#canDropTombstone(entry.userKey, entry.sequence);
-    if (tombstoneDroppable) {
-      // Older versions of this key in the inputs are dropped as shadowed by this tombstone.
-      this.droppedTombstoneCount++;
-      return "tombstone";
-    }
-    return "keep";
+    const oldTombstone = entry.kind === EntryKind.Delete &&
+      entry.sequence <= this.#oldestSnapshotSequence;
+    return oldTombstone ? "droppable-tombstone" : "keep";
+  }
+
+  /** Decides a tombstone that `decide` found old enough to drop. */
+  async decideTombstone(entry: InternalEntry): Promise<Verdict> {
+    if (!(await this.#canDropTombstone(entry.userKey, entry.sequence))) return "keep";
+    // Older versions of this key in the inputs are dropped as shadowed by this tombstone.
+    this.droppedTombstoneCount++;
+    return "tombstone";
   }
 }
 

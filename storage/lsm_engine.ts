@@ -27,10 +27,12 @@
  * engine: all later writes fail and no fsync is retried. A checksum mismatch fails the read with a
  * "corruption" StorageError naming the file and offset, and is logged.
  *
- * Memory: at most (1 + maxFrozenMemtables) memtables and the block cache capacity, plus, for each
- * live table, its index and bloom filter, which SstableReader keeps resident.
- * NOTE: that last part grows with the data (about 1.25 bytes per key for the filter and one index
- * entry per data block), so RSS is bounded by data size over block size, not by a constant.
+ * Memory: at most (1 + maxFrozenMemtables) memtables, plus the block cache capacity. The cache
+ * bounds the cached data blocks, index partitions and filter partitions together with what open
+ * tables pin, which is their properties and partition indexes (see `sstable_reader.ts`). The
+ * pinned part grows with the data by about one partition index entry per 0.3 to 1 MB, and only
+ * if it alone exceeded the capacity would memory pass it. `stats().accountedMemoryBytes` is the
+ * sum of these charges.
  *
  * @module
  */
@@ -59,7 +61,6 @@ import { ManifestCommitError, type ManifestState, writeManifest } from "./manife
 import { Memtable } from "./memtable.ts";
 import { type EntrySource, mergeVisible } from "./merge_iterator.ts";
 import { recoverDirectory } from "./recovery.ts";
-import type { DataBlock } from "./sstable_block.ts";
 import type { SstableWriterOptions } from "./sstable_writer.ts";
 import { openTable, type TableContext, tablePath, writeTable } from "./table_store.ts";
 import { encodeWalRecord } from "./wal_format.ts";
@@ -157,6 +158,12 @@ export const DEFAULT_IDLE_SIZE_AMPLIFICATION_PERCENT = 10;
 /** Maximum interval between two checks of the idle rule. */
 const IDLE_CHECK_INTERVAL_MAX_MS = 1_000;
 
+/** A table a point lookup must visit, and whether its bloom filter was consulted already. */
+interface TableCandidate {
+  table: LiveTable;
+  filterChecked: boolean;
+}
+
 /** Rule that picked a compaction, for logs and counters. */
 type CompactionReason = "size-tiered" | "size-amplification" | "idle";
 
@@ -201,7 +208,7 @@ export class LsmEngine implements Engine {
   readonly #backgroundRetryDelayMs: number;
   readonly #compaction: CompactionSettings;
   readonly #statsLogIntervalMs: number;
-  readonly #cache: BlockCache<DataBlock>;
+  readonly #cache: BlockCache;
   readonly #tableContext: TableContext;
 
   #active = new Memtable();
@@ -265,7 +272,7 @@ export class LsmEngine implements Engine {
     this.#statsLogIntervalMs = options.statsLogIntervalMs ?? DEFAULT_STATS_LOG_INTERVAL_MS;
     assert(this.#memtableSizeBytes > 0, `memtable size must be positive`);
     assert(this.#maxFrozenMemtables >= 1, `at least one frozen memtable must be allowed`);
-    this.#cache = new BlockCache<DataBlock>({
+    this.#cache = new BlockCache({
       capacityBytes: options.blockCacheSizeBytes ?? DEFAULT_BLOCK_CACHE_SIZE_BYTES,
     });
     this.#tableContext = {
@@ -847,43 +854,49 @@ export class LsmEngine implements Engine {
   /**
    * Returns the tables (newest data first) whose sequence range, key range and bloom filter
    * allow a version of `key` at or below `sequence`. Runs synchronously, so a lookup of an absent
-   * key usually finishes without any I/O or await.
+   * key finishes without any I/O or await when the filters it needs are cached. A table whose
+   * filter partition is not cached is returned with `filterChecked` false.
    */
-  #tablesThatMayHold(key: Uint8Array, sequence: number): LiveTable[] {
-    const candidates: LiveTable[] = [];
+  #tablesThatMayHold(key: Uint8Array, sequence: number): TableCandidate[] {
+    const candidates: TableCandidate[] = [];
     for (const table of this.#tables) {
       const { minSequence, smallest, largest } = table.properties;
       if (minSequence > sequence) continue;
       if (compareKeys(key, smallest.userKey) < 0 || compareKeys(key, largest.userKey) > 0) continue;
-      if (!table.reader.mayContain(key)) {
+      const mayContain = table.reader.mayContainIfCached(key);
+      if (mayContain === false) {
         this.#counters.bloomFilterSkips++;
         continue;
       }
-      candidates.push(table);
+      candidates.push({ table, filterChecked: mayContain === true });
     }
     return candidates;
   }
 
   /** Finds the newest version at or below `sequence` in `tables` (newest data first). */
   async #getFromTables(
-    tables: readonly LiveTable[],
+    candidates: readonly TableCandidate[],
     key: Uint8Array,
     sequence: number,
   ): Promise<Uint8Array | undefined> {
-    for (const table of tables) table.acquire();
+    for (const { table } of candidates) table.acquire();
     try {
       let newest: InternalEntry | undefined;
-      for (const table of tables) {
+      for (const { table, filterChecked } of candidates) {
         if (newest && table.properties.maxSequence <= newest.sequence) break;
+        if (!filterChecked && !(await table.reader.mayContain(key))) {
+          this.#counters.bloomFilterSkips++;
+          continue;
+        }
         this.#counters.tableLookups++;
-        const { entry } = await table.reader.get(key, sequence);
+        const { entry } = await table.reader.get(key, sequence, { filterChecked: true });
         if (entry && (!newest || entry.sequence > newest.sequence)) newest = entry;
       }
       return newest?.kind === EntryKind.Put ? newest.value : undefined;
     } catch (error) {
       throw this.#noteReadFailure(error);
     } finally {
-      for (const table of tables) table.release();
+      for (const { table } of candidates) table.release();
     }
   }
 
@@ -998,8 +1011,9 @@ export class LsmEngine implements Engine {
     const diskBytesWritten = counters.walBytesWritten + counters.bytesFlushed +
       counters.bytesCompactedWritten;
     const cacheLookups = cache.hits + cache.misses;
+    const memtableBytes = this.#memtables().reduce((sum, memtable) => sum + memtable.sizeBytes, 0);
     return {
-      memtableBytes: this.#memtables().reduce((sum, memtable) => sum + memtable.sizeBytes, 0),
+      memtableBytes,
       frozenMemtables: this.#frozen.length,
       tables: this.#tables.length,
       tableBytes,
@@ -1016,7 +1030,11 @@ export class LsmEngine implements Engine {
       blockCacheHits: cache.hits,
       blockCacheMisses: cache.misses,
       blockCacheBytes: cache.sizeBytes,
+      blockCachePinnedBytes: cache.pinnedBytes,
+      blockCacheCapacityBytes: cache.capacityBytes,
+      blockCacheEvictions: cache.evictions,
       blockCacheHitRatio: cacheLookups === 0 ? 0 : cache.hits / cacheLookups,
+      accountedMemoryBytes: memtableBytes + cache.sizeBytes,
       poisoned: this.#poisoned ? 1 : 0,
       compactionStopped: this.#compactionError ? 1 : 0,
     };

@@ -13,6 +13,7 @@
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
 import { ByteWriter, corruption, type DecodeLocation, MAX_VARINT_BYTES } from "./sstable_format.ts";
 import { assert } from "../util/assert.ts";
+import { BLOCK_OVERHEAD_BYTES } from "./block_cache.ts";
 
 /** Accumulates the entries of one data block. */
 export class DataBlockBuilder {
@@ -117,6 +118,11 @@ export class DataBlock {
     this.location = location;
     this.entriesEndOffset = entriesEnd;
     this.restartOffsets = restarts;
+  }
+
+  /** Bytes the block cache charges for this block: contents, restart array and objects. */
+  get cacheChargeBytes(): number {
+    return this.contents.byteLength + this.restartOffsets.byteLength + BLOCK_OVERHEAD_BYTES;
   }
 
   /**

@@ -1,13 +1,16 @@
 /**
- * SSTable file format: constants, the block trailer and checksum, the footer, the properties block,
- * the index block, and the varint and 64-bit integer helpers they use. The byte layout is
- * documented in `storage/FORMAT.md`, sections "SSTable", "SSTable footer" and "Bloom filter";
- * change both together, and bump {@linkcode SSTABLE_FORMAT_VERSION} for any incompatible change.
+ * SSTable file format: constants, the block trailer and checksum, the footer, the properties
+ * block, and the varint and 64-bit integer helpers they use (index blocks are in
+ * `sstable_index.ts`). The byte layout is documented in `storage/FORMAT.md`, sections "SSTable",
+ * "SSTable footer" and "Bloom filter". Change both together, and bump
+ * {@linkcode SSTABLE_FORMAT_VERSION} for any incompatible change.
  *
- * Table layout, front to back: data blocks, then the filter block, the properties block, the index
- * block and a fixed-size footer. Every block is followed by a 5-byte trailer (block kind and an
- * XXH32 checksum), and the footer carries its own checksum. Decoders verify every checksum and
- * throw `StorageError("corruption")` naming the file and offset.
+ * Table layout in format 2, front to back: partitions, each of data blocks followed by their
+ * filter block and index block, then the properties block, the partition index block and a
+ * fixed-size footer. Format 1, still read, has one filter and one index for the whole table,
+ * after the data blocks and around the properties block. Every block is followed by a 5-byte
+ * trailer (block kind and an XXH32 checksum), and the footer carries its own checksum. Decoders
+ * verify every checksum and throw `StorageError("corruption")` naming the file and offset.
  *
  * Every multi-byte integer is little-endian. Used by `sstable_writer.ts` and `sstable_reader.ts`.
  *
@@ -34,8 +37,12 @@ export function loadHasher(): Promise<Hasher> {
 
 /** The last 8 bytes of every SSTable: ASCII "STRATSST". */
 export const SSTABLE_MAGIC: Uint8Array = new TextEncoder().encode("STRATSST");
-/** Format version written in the footer and the properties block. */
-export const SSTABLE_FORMAT_VERSION = 1;
+/** Format version written in the footer and the properties block of new tables. */
+export const SSTABLE_FORMAT_VERSION = 2;
+/** The first format: one filter block and one index block per table. Read, and written on request. */
+export const SSTABLE_FORMAT_VERSION_1 = 1;
+/** Format versions a reader accepts. */
+export type SstableFormatVersion = typeof SSTABLE_FORMAT_VERSION_1 | typeof SSTABLE_FORMAT_VERSION;
 
 /**
  * Kind byte of a block trailer, so a handle pointing at the wrong block is caught as corruption.
@@ -46,6 +53,8 @@ export const BlockKind = {
   Filter: 2,
   Properties: 3,
   Index: 4,
+  /** The top-level index of a format-2 table: one entry per partition. */
+  PartitionIndex: 5,
 } as const;
 
 /** One of the {@linkcode BlockKind} values. */
@@ -64,6 +73,12 @@ export const CHECKSUM_SEED = 0;
 export const DEFAULT_BLOCK_SIZE_BYTES = 8 * 1024;
 /** Default number of entries between restart points in a data block. */
 export const DEFAULT_RESTART_INTERVAL = 16;
+/**
+ * Default size at which a partition's index or filter is cut. At 4 KiB, a partition's index and
+ * filter each cost one small read, and the partition index keeps one entry for roughly every
+ * 0.3 to 1 MB of data.
+ */
+export const DEFAULT_PARTITION_SIZE_BYTES = 4 * 1024;
 /** Largest accepted data block target, so block lengths stay far below the u32 field. */
 export const MAX_BLOCK_SIZE_BYTES = 1024 * 1024;
 
@@ -110,18 +125,23 @@ export interface SstableProperties {
   fileSizeBytes: number;
 }
 
-/** The decoded footer. */
-export interface Footer {
-  filter: BlockHandle;
-  properties: BlockHandle;
-  index: BlockHandle;
-  formatVersion: number;
-}
-
-/** One index entry: the last internal key of a data block and where the block is. */
-export interface IndexEntry extends KeyWithSequence {
-  handle: BlockHandle;
-}
+/** The decoded footer; the first 12 bytes mean different things in the two versions. */
+export type Footer =
+  | {
+    formatVersion: typeof SSTABLE_FORMAT_VERSION_1;
+    /** The table's only filter block. */
+    filter: BlockHandle;
+    properties: BlockHandle;
+    /** The table's only index block. */
+    index: BlockHandle;
+  }
+  | {
+    formatVersion: typeof SSTABLE_FORMAT_VERSION;
+    /** Number of partitions, at least 1; the partition index has one entry for each. */
+    partitionCount: number;
+    properties: BlockHandle;
+    partitionIndex: BlockHandle;
+  };
 
 /** Position of a buffer being decoded, for corruption messages. */
 export interface DecodeLocation {
@@ -345,12 +365,20 @@ function hex32(value: number): string {
 export function encodeFooter(hasher: Hasher, footer: Footer): Uint8Array {
   const bytes = new Uint8Array(FOOTER_BYTES);
   const view = new DataView(bytes.buffer);
-  setUint64(view, 0, footer.filter.offset);
-  view.setUint32(8, footer.filter.lengthBytes, true);
+  if (footer.formatVersion === SSTABLE_FORMAT_VERSION_1) {
+    setUint64(view, 0, footer.filter.offset);
+    view.setUint32(8, footer.filter.lengthBytes, true);
+  } else {
+    // Bytes 0 to 7 are reserved and stay zero.
+    view.setUint32(8, footer.partitionCount, true);
+  }
+  const index = footer.formatVersion === SSTABLE_FORMAT_VERSION_1
+    ? footer.index
+    : footer.partitionIndex;
   setUint64(view, 12, footer.properties.offset);
   view.setUint32(20, footer.properties.lengthBytes, true);
-  setUint64(view, 24, footer.index.offset);
-  view.setUint32(32, footer.index.lengthBytes, true);
+  setUint64(view, 24, index.offset);
+  view.setUint32(32, index.lengthBytes, true);
   view.setUint32(36, footer.formatVersion, true);
   const checksum = hasher.h32Raw(bytes.subarray(0, FOOTER_CHECKSUM_OFFSET), CHECKSUM_SEED) >>> 0;
   view.setUint32(FOOTER_CHECKSUM_OFFSET, checksum, true);
@@ -383,9 +411,6 @@ export function decodeFooter(
     corruption(location, FOOTER_CHECKSUM_OFFSET, "footer checksum mismatch");
   }
   const formatVersion = view.getUint32(36, true);
-  if (formatVersion !== SSTABLE_FORMAT_VERSION) {
-    corruption(location, 36, `unsupported format version ${formatVersion}`);
-  }
   const dataEnd = fileSizeBytes - FOOTER_BYTES;
   const handle = (at: number, name: string): BlockHandle => {
     const offset = getUint64(view, at);
@@ -395,11 +420,27 @@ export function decodeFooter(
     }
     return { offset, lengthBytes };
   };
+  if (formatVersion === SSTABLE_FORMAT_VERSION_1) {
+    return {
+      formatVersion,
+      filter: handle(0, "filter"),
+      properties: handle(12, "properties"),
+      index: handle(24, "index"),
+    };
+  }
+  if (formatVersion !== SSTABLE_FORMAT_VERSION) {
+    corruption(location, 36, `unsupported format version ${formatVersion}`);
+  }
+  if (view.getUint32(0, true) !== 0 || view.getUint32(4, true) !== 0) {
+    corruption(location, 0, "reserved footer bytes are not zero");
+  }
+  const partitionCount = view.getUint32(8, true);
+  if (partitionCount === 0) corruption(location, 8, "partition count is zero");
   return {
-    filter: handle(0, "filter"),
-    properties: handle(12, "properties"),
-    index: handle(24, "index"),
     formatVersion,
+    partitionCount,
+    properties: handle(12, "properties"),
+    partitionIndex: handle(24, "partition index"),
   };
 }
 
@@ -464,39 +505,4 @@ export function decodeProperties(
     },
     fileSizeBytes,
   };
-}
-
-/** Encodes the index block contents: one entry per data block, then the entry count (u32). */
-export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
-  const output = new ByteWriter();
-  for (const entry of entries) {
-    output.varint(entry.userKey.length);
-    output.bytes(entry.userKey);
-    output.varint(entry.sequence);
-    output.varint(entry.handle.offset);
-    output.varint(entry.handle.lengthBytes);
-  }
-  output.uint32(entries.length);
-  return output.take();
-}
-
-/** Decodes verified index block contents. Keys are copies. */
-export function decodeIndex(contents: Uint8Array, location: DecodeLocation): IndexEntry[] {
-  if (contents.length < 4) corruption(location, 0, "index block is too short");
-  const view = new DataView(contents.buffer, contents.byteOffset, contents.byteLength);
-  const count = view.getUint32(contents.length - 4, true);
-  const reader = new ByteReader(contents.subarray(0, contents.length - 4), location);
-  const entries: IndexEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const keyLength = reader.varint("index key length");
-    const userKey = reader.view(keyLength, "index key").slice();
-    const sequence = reader.varint("index sequence");
-    const offset = reader.varint("block offset");
-    const lengthBytes = reader.varint("block length");
-    entries.push({ userKey, sequence, handle: { offset, lengthBytes } });
-  }
-  if (reader.position !== reader.bytes.length) {
-    corruption(location, reader.position, "index block has trailing bytes");
-  }
-  return entries;
 }

@@ -13,7 +13,6 @@ import { compareInternal, EntryKind, type InternalEntry } from "./internal_key.t
 import { SstableWriter, type SstableWriterOptions } from "./sstable_writer.ts";
 import { SstableReader, type SstableReaderOptions } from "./sstable_reader.ts";
 import { BlockCache } from "./block_cache.ts";
-import type { DataBlock } from "./sstable_block.ts";
 import { MemoryReadableFile, MemoryWritableFile } from "./testing/table_files.ts";
 
 /** Keys from a small alphabet, so generated versions often share keys and prefixes. */
@@ -40,6 +39,9 @@ const tableArbitrary = fc.uniqueArray(entryArbitrary, {
 const optionsArbitrary: fc.Arbitrary<SstableWriterOptions> = fc.record({
   blockSizeBytes: fc.integer({ min: 1, max: 300 }),
   restartInterval: fc.integer({ min: 1, max: 5 }),
+  // Tiny partitions, so tables have many and keys span them.
+  partitionSizeBytes: fc.integer({ min: 1, max: 200 }),
+  formatVersion: fc.constantFrom(1 as const, 2 as const),
 });
 
 async function writeTable(
@@ -95,6 +97,7 @@ Deno.test("sstable reader get matches the model", async () => {
           const result = await reader.get(entry.userKey, entry.sequence);
           assert.deepEqual(result.entry, entry);
           assert.equal(result.bloomExcluded, false);
+          assert.equal(await reader.mayContain(entry.userKey), true);
         }
       },
     ),
@@ -168,24 +171,26 @@ Deno.test("sstable reader serves repeated reads from the block cache", async () 
   const entries = numberedEntries(500, 50);
   const bytes = await writeTable(entries, { blockSizeBytes: 1024 });
   const file = new MemoryReadableFile(bytes);
-  const cache = new BlockCache<DataBlock>({ capacityBytes: 1 << 20 });
+  const cache = new BlockCache({ capacityBytes: 1 << 20 });
   const reader = await SstableReader.open(file, { fileNumber: 7, cache });
   const readsAfterOpen = file.readCount;
 
+  // The first lookup reads the filter partition, the index partition and one data block.
   const first = await reader.get(entries[123]!.userKey, 1000);
   assert.deepEqual(first.entry, entries[123]);
-  assert.equal(file.readCount, readsAfterOpen + 1);
+  assert.equal(file.readCount, readsAfterOpen + 3);
+  assert.equal(cache.stats().misses, 3);
   const second = await reader.get(entries[123]!.userKey, 1000);
   assert.deepEqual(second.entry, entries[123]);
-  assert.equal(file.readCount, readsAfterOpen + 1);
-  assert.equal(cache.stats().hits, 1);
-  assert.equal(cache.stats().misses, 1);
+  assert.equal(file.readCount, readsAfterOpen + 3);
+  assert.equal(cache.stats().hits, 3);
+  assert.equal(cache.stats().misses, 3);
 });
 
 Deno.test("sstable reader scan without fillCache leaves the cache empty", async () => {
   const entries = numberedEntries(200, 50);
   const bytes = await writeTable(entries, { blockSizeBytes: 1024 });
-  const cache = new BlockCache<DataBlock>({ capacityBytes: 1 << 20 });
+  const cache = new BlockCache({ capacityBytes: 1 << 20 });
   const reader = await SstableReader.open(new MemoryReadableFile(bytes), {
     fileNumber: 1,
     cache,
@@ -193,12 +198,14 @@ Deno.test("sstable reader scan without fillCache leaves the cache empty", async 
   assert.equal((await collect(reader.scan({ fillCache: false }))).length, entries.length);
   assert.equal(cache.stats().blockCount, 0);
   assert.equal((await collect(reader.scan())).length, entries.length);
-  assert.equal(cache.stats().blockCount, reader.properties.dataBlockCount);
+  // Every data block and every partition's index block; a scan needs no filter.
+  const blockCount = reader.properties.dataBlockCount + reader.partitionCount;
+  assert.equal(cache.stats().blockCount, blockCount);
 });
 
 Deno.test("sstable reader returned values are copies", async () => {
   const entries = numberedEntries(10, 8);
-  const cache = new BlockCache<DataBlock>({ capacityBytes: 1 << 20 });
+  const cache = new BlockCache({ capacityBytes: 1 << 20 });
   const reader = await openTable(entries, {}, { fileNumber: 3, cache });
   const first = await reader.get(entries[4]!.userKey, 100);
   first.entry!.value.fill(0xee);
@@ -209,8 +216,9 @@ Deno.test("sstable reader returned values are copies", async () => {
 
 Deno.test("sstable reader bloom filter skips most missing keys", async () => {
   const entries = numberedEntries(2000, 4);
-  const file = new MemoryReadableFile(await writeTable(entries));
-  const reader = await SstableReader.open(file);
+  const file = new MemoryReadableFile(await writeTable(entries, { partitionSizeBytes: 512 }));
+  const cache = new BlockCache({ capacityBytes: 1 << 20 });
+  const reader = await SstableReader.open(file, { fileNumber: 1, cache });
   const readsAfterOpen = file.readCount;
   const encoder = new TextEncoder();
   let excluded = 0;
@@ -222,7 +230,64 @@ Deno.test("sstable reader bloom filter skips most missing keys", async () => {
     if (result.bloomExcluded) excluded++;
   }
   assert.ok(excluded >= probeCount * 0.97, `only ${excluded} of ${probeCount} excluded`);
-  assert.equal(file.readCount - readsAfterOpen, probeCount - excluded);
+  // Each filter partition is read once; only false positives read index and data blocks.
+  const blockReads = file.readCount - readsAfterOpen;
+  assert.ok(reader.partitionCount > 1, "2000 keys need several 512-byte filter partitions");
+  assert.ok(blockReads >= reader.partitionCount);
+  assert.ok(blockReads <= reader.partitionCount + 2 * (probeCount - excluded));
+});
+
+Deno.test("sstable reader finds versions spanning partitions", async () => {
+  const encoder = new TextEncoder();
+  const entries: InternalEntry[] = [];
+  for (const name of ["a", "hot", "z"]) {
+    for (let sequence = 300; sequence >= 1; sequence--) {
+      const value = encoder.encode(`${name}${sequence}`);
+      entries.push({ userKey: encoder.encode(name), sequence, kind: EntryKind.Put, value });
+    }
+  }
+  const reader = await openTable(entries, { blockSizeBytes: 64, partitionSizeBytes: 16 });
+  assert.ok(reader.partitionCount > 20, `only ${reader.partitionCount} partitions`);
+  for (const sequence of [300, 299, 151, 150, 2, 1]) {
+    const result = await reader.get(encoder.encode("hot"), sequence);
+    assert.equal(new TextDecoder().decode(result.entry?.value), `hot${sequence}`);
+  }
+  assert.equal((await reader.get(encoder.encode("hot"), 0)).entry, undefined);
+  assert.equal(await reader.mayContain(encoder.encode("hot")), true);
+  const hotVersions = await collect(
+    reader.scan({ start: encoder.encode("hot"), end: encoder.encode("i") }),
+  );
+  assert.equal(hotVersions.length, 300);
+  const reversed = await collect(reader.scan({ end: encoder.encode("z"), reverse: true }));
+  assert.equal(reversed.length, 600);
+  assert.deepEqual(reversed[0], entries[599]);
+});
+
+Deno.test("sstable reader pins only properties and partition index", async () => {
+  // 20,000 keys in 64-byte blocks: the index and filter blocks total far more than the cache.
+  const entries = numberedEntries(20_000, 8);
+  const bytes = await writeTable(entries, { blockSizeBytes: 64 });
+  const capacityBytes = 16 * 1024;
+  const cache = new BlockCache({ capacityBytes });
+  const reader = await SstableReader.open(new MemoryReadableFile(bytes), {
+    fileNumber: 5,
+    cache,
+  });
+  const dataBlockCount = reader.properties.dataBlockCount;
+  // Every data block has an index entry of about 16 bytes, every key 1.25 filter bytes.
+  const wholeIndexAndFilterBytes = 16 * dataBlockCount + 1.25 * entries.length;
+  assert.ok(wholeIndexAndFilterBytes > 4 * capacityBytes);
+  assert.ok(reader.pinnedBytes < capacityBytes / 4, `${reader.pinnedBytes} bytes pinned`);
+  assert.equal(cache.stats().pinnedBytes, reader.pinnedBytes);
+
+  for (let i = 0; i < entries.length; i += 7) {
+    const result = await reader.get(entries[i]!.userKey, Number.MAX_SAFE_INTEGER);
+    assert.deepEqual(result.entry, entries[i]);
+    assert.ok(cache.stats().sizeBytes <= capacityBytes);
+  }
+  assert.ok(cache.stats().evictions > 0, "the reads never filled the cache");
+  await reader.close();
+  assert.equal(cache.stats().pinnedBytes, 0);
 });
 
 Deno.test("sstable reader reports a damaged data block with file and offset", async () => {

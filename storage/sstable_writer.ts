@@ -4,9 +4,18 @@
  * `storage/FORMAT.md`, section "SSTable".
  *
  * The writer cuts a data block once its contents reach the target size, records the block's last
- * internal key in the index, and hashes each distinct user key into the bloom filter. `finish`
- * writes the filter, properties and index blocks and the footer, then syncs the file. The caller
- * owns the file: it closes it, and removes it if the writer fails part-way.
+ * internal key in the current partition's index, and hashes each user key into the partition's
+ * bloom filter. Once the partition's index or filter reaches `partitionSizeBytes`, the writer
+ * appends the filter and index blocks after the partition's data blocks and starts the next
+ * partition. So its memory stays bounded by one partition plus one entry per partition, whatever
+ * the table's size.
+ * `finish` writes the last partition, the properties block, the partition index and the footer,
+ * then syncs the file. The caller owns the file: it closes it, and removes it if the writer fails
+ * part-way.
+ *
+ * With `formatVersion: 1` the writer produces the first format instead: one partition, never cut,
+ * with the filter block after the data and the index block after the properties. Only tests of
+ * reading old tables need it.
  *
  * @module
  */
@@ -15,22 +24,26 @@ import type { WritableFile } from "./file_system.ts";
 import { compareKeys } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry, MAX_SEQUENCE } from "./internal_key.ts";
 import {
+  type BlockHandle,
   BlockKind,
   DEFAULT_BLOCK_SIZE_BYTES,
+  DEFAULT_PARTITION_SIZE_BYTES,
   DEFAULT_RESTART_INTERVAL,
   encodeFooter,
-  encodeIndex,
   encodeProperties,
+  type Footer,
   type Hasher,
-  type IndexEntry,
   type KeyWithSequence,
   loadHasher,
   MAX_BLOCK_SIZE_BYTES,
   sealBlock,
   SSTABLE_FORMAT_VERSION,
+  SSTABLE_FORMAT_VERSION_1,
+  type SstableFormatVersion,
   type SstableProperties,
 } from "./sstable_format.ts";
 import { DataBlockBuilder } from "./sstable_block.ts";
+import { encodeIndexBlock, type IndexBlockEntry } from "./sstable_index.ts";
 import { BloomFilterBuilder, DEFAULT_BITS_PER_KEY } from "./bloom_filter.ts";
 import { assert, AssertionError } from "../util/assert.ts";
 
@@ -45,6 +58,10 @@ export interface SstableWriterOptions {
   restartInterval?: number;
   /** Bloom filter bits per distinct user key. */
   bitsPerKey?: number;
+  /** A partition is cut once its index or its filter would reach this size. */
+  partitionSizeBytes?: number;
+  /** Format to write: 2 (the default) or, for compatibility tests, 1. */
+  formatVersion?: SstableFormatVersion;
 }
 
 /** Writes one table; see the module documentation. Not reusable after `finish`. */
@@ -52,9 +69,17 @@ export class SstableWriter {
   readonly #file: WritableFile;
   readonly #hasher: Hasher;
   readonly #blockSizeBytes: number;
+  readonly #partitionSizeBytes: number;
+  readonly #bitsPerKey: number;
+  readonly #formatVersion: SstableFormatVersion;
   readonly #block: DataBlockBuilder;
-  readonly #filter: BloomFilterBuilder;
-  readonly #index: IndexEntry[] = [];
+  /** Filter and index of the current partition. */
+  #filter: BloomFilterBuilder;
+  #index: IndexBlockEntry[] = [];
+  #indexSizeBytes = 0;
+  /** Finished partitions: last key, filter handle and index handle. */
+  readonly #partitions: IndexBlockEntry[] = [];
+  #dataBlockCount = 0;
   /** Bytes of the table so far, buffered ones included. */
   #offset: number;
   /** Sealed blocks not yet appended, batched so the file gets few large appends. */
@@ -80,8 +105,15 @@ export class SstableWriter {
     this.#file = file;
     this.#hasher = hasher;
     this.#blockSizeBytes = blockSizeBytes;
+    this.#partitionSizeBytes = options.partitionSizeBytes ?? DEFAULT_PARTITION_SIZE_BYTES;
+    assert(
+      this.#partitionSizeBytes >= 1,
+      `partition size out of range: ${options.partitionSizeBytes}`,
+    );
+    this.#bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
+    this.#formatVersion = options.formatVersion ?? SSTABLE_FORMAT_VERSION;
     this.#block = new DataBlockBuilder(options.restartInterval ?? DEFAULT_RESTART_INTERVAL);
-    this.#filter = new BloomFilterBuilder(hasher, options.bitsPerKey ?? DEFAULT_BITS_PER_KEY);
+    this.#filter = new BloomFilterBuilder(hasher, this.#bitsPerKey);
     this.#offset = file.sizeBytes;
     assert(this.#offset === 0, "an SSTable is written into an empty file");
   }
@@ -121,9 +153,9 @@ export class SstableWriter {
         `SSTable entries out of order: sequence ${entry.sequence} after ${previous.sequence}`,
       );
     }
-    if (previous === undefined || compareKeys(previous.userKey, entry.userKey) !== 0) {
-      this.#filter.addKey(entry.userKey);
-    }
+    // A key whose versions continue into a new partition goes into that partition's filter too.
+    const newKey = previous === undefined || compareKeys(previous.userKey, entry.userKey) !== 0;
+    if (newKey || this.#filter.keyCount === 0) this.#filter.addKey(entry.userKey);
     // Keep a private copy of the key: the block builder and the index need it after the caller
     // may have reused its buffers.
     const userKey = entry.userKey.slice();
@@ -149,13 +181,38 @@ export class SstableWriter {
     assert(last !== undefined, "flushing a data block before any entry");
     assert(this.#block.entryCount > 0, "flushing an empty data block");
     const contents = this.#block.finish();
-    const handle = { offset: this.#offset, lengthBytes: contents.length };
-    this.#index.push({ userKey: last.userKey, sequence: last.sequence, handle });
-    await this.#appendBlock(contents, BlockKind.Data);
+    const handle = await this.#appendBlock(contents, BlockKind.Data);
+    this.#index.push({ userKey: last.userKey, sequence: last.sequence, handles: [handle] });
+    this.#indexSizeBytes += varintLength(last.userKey.length) + last.userKey.length +
+      varintLength(last.sequence) + varintLength(handle.offset) + varintLength(handle.lengthBytes);
+    this.#dataBlockCount++;
+    const filterSizeBytes = (this.#filter.keyCount * this.#bitsPerKey) / 8;
+    const full = this.#indexSizeBytes >= this.#partitionSizeBytes ||
+      filterSizeBytes >= this.#partitionSizeBytes;
+    if (full && this.#formatVersion === SSTABLE_FORMAT_VERSION) await this.#finishPartition();
   }
 
-  async #appendBlock(contents: Uint8Array, kind: BlockKind): Promise<void> {
+  /** Writes the current partition's filter and index blocks and starts a new partition. */
+  async #finishPartition(): Promise<void> {
+    const last = this.#index[this.#index.length - 1];
+    assert(last !== undefined, "a partition holds at least one data block");
+    const filter = await this.#appendBlock(this.#filter.finish(), BlockKind.Filter);
+    const index = await this.#appendBlock(encodeIndexBlock(this.#index, 1), BlockKind.Index);
+    this.#partitions.push({
+      userKey: last.userKey,
+      sequence: last.sequence,
+      handles: [filter, index],
+    });
+    this.#filter = new BloomFilterBuilder(this.#hasher, this.#bitsPerKey);
+    this.#index = [];
+    this.#indexSizeBytes = 0;
+  }
+
+  /** Appends a block with its trailer and returns its handle. */
+  async #appendBlock(contents: Uint8Array, kind: BlockKind): Promise<BlockHandle> {
+    const handle = { offset: this.#offset, lengthBytes: contents.length };
     await this.#appendBytes(sealBlock(this.#hasher, contents, kind));
+    return handle;
   }
 
   async #appendBytes(bytes: Uint8Array): Promise<void> {
@@ -179,8 +236,9 @@ export class SstableWriter {
   }
 
   /**
-   * Writes the remaining data block, the filter, properties and index blocks and the footer,
-   * syncs the file, and returns the table's properties. Requires at least one entry.
+   * Writes the remaining data block and partition, the properties block, the partition index
+   * (format 2) and the footer, syncs the file, and returns the table's properties. Requires at
+   * least one entry.
    */
   async finish(): Promise<SstableProperties> {
     assert(!this.#finished, "finish called twice");
@@ -190,15 +248,53 @@ export class SstableWriter {
     this.#finished = true;
     if (this.#block.entryCount > 0) await this.#flushDataBlock();
 
-    const filterContents = this.#filter.finish();
-    const filter = { offset: this.#offset, lengthBytes: filterContents.length };
-    await this.#appendBlock(filterContents, BlockKind.Filter);
+    const footer = this.#formatVersion === SSTABLE_FORMAT_VERSION_1
+      ? await this.#finishVersion1()
+      : await this.#finishVersion2();
+    await this.#appendBytes(encodeFooter(this.#hasher, footer));
+    await this.#flushPending();
+    await this.#file.sync();
+    assert(this.#file.sizeBytes === this.#offset, "file size matches the bytes written");
+    return { ...this.#storedProperties(), fileSizeBytes: this.#offset };
+  }
 
-    const stored: Omit<SstableProperties, "fileSizeBytes"> = {
+  async #finishVersion2(): Promise<Footer> {
+    if (this.#index.length > 0) await this.#finishPartition();
+    const properties = await this.#appendProperties();
+    const partitionIndex = await this.#appendBlock(
+      encodeIndexBlock(this.#partitions, 2),
+      BlockKind.PartitionIndex,
+    );
+    return {
       formatVersion: SSTABLE_FORMAT_VERSION,
+      partitionCount: this.#partitions.length,
+      properties,
+      partitionIndex,
+    };
+  }
+
+  async #finishVersion1(): Promise<Footer> {
+    const filter = await this.#appendBlock(this.#filter.finish(), BlockKind.Filter);
+    const properties = await this.#appendProperties();
+    const index = await this.#appendBlock(encodeIndexBlock(this.#index, 1), BlockKind.Index);
+    return { formatVersion: SSTABLE_FORMAT_VERSION_1, filter, properties, index };
+  }
+
+  async #appendProperties(): Promise<BlockHandle> {
+    return await this.#appendBlock(
+      encodeProperties(this.#storedProperties()),
+      BlockKind.Properties,
+    );
+  }
+
+  #storedProperties(): Omit<SstableProperties, "fileSizeBytes"> {
+    assert(this.#previous !== undefined, "the last entry is known");
+    assert(this.#smallest !== undefined, "the first entry is known");
+    return {
+      formatVersion: this.#formatVersion,
       entryCount: this.#entryCount,
       tombstoneCount: this.#tombstoneCount,
-      dataBlockCount: this.#index.length,
+      dataBlockCount: this.#dataBlockCount,
       minSequence: this.#minSequence,
       maxSequence: this.#maxSequence,
       rawKeyBytes: this.#rawKeyBytes,
@@ -206,24 +302,15 @@ export class SstableWriter {
       smallest: this.#smallest,
       largest: { userKey: this.#previous.userKey, sequence: this.#previous.sequence },
     };
-    const propertiesContents = encodeProperties(stored);
-    const properties = { offset: this.#offset, lengthBytes: propertiesContents.length };
-    await this.#appendBlock(propertiesContents, BlockKind.Properties);
-
-    const indexContents = encodeIndex(this.#index);
-    const index = { offset: this.#offset, lengthBytes: indexContents.length };
-    await this.#appendBlock(indexContents, BlockKind.Index);
-
-    const footer = encodeFooter(this.#hasher, {
-      filter,
-      properties,
-      index,
-      formatVersion: SSTABLE_FORMAT_VERSION,
-    });
-    await this.#appendBytes(footer);
-    await this.#flushPending();
-    await this.#file.sync();
-    assert(this.#file.sizeBytes === this.#offset, "file size matches the bytes written");
-    return { ...stored, fileSizeBytes: this.#offset };
   }
+}
+
+/** Returns the number of bytes of `value` as an unsigned LEB128 varint. */
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    length++;
+  }
+  return length;
 }

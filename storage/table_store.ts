@@ -18,7 +18,6 @@ import type { FileSystem } from "./file_system.ts";
 import { fileName, joinPath } from "./file_names.ts";
 import type { InternalEntry } from "./internal_key.ts";
 import { LiveTable } from "./live_table.ts";
-import type { DataBlock } from "./sstable_block.ts";
 import { SstableReader } from "./sstable_reader.ts";
 import { SstableWriter, type SstableWriterOptions } from "./sstable_writer.ts";
 
@@ -29,7 +28,7 @@ export const FLUSH_YIELD_EVERY_BYTES = 1024 * 1024;
 export interface TableContext {
   fileSystem: FileSystem;
   directory: string;
-  cache: BlockCache<DataBlock>;
+  cache: BlockCache;
   writerOptions: SstableWriterOptions;
   pacer: CompactionPacer;
 }
