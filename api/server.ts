@@ -50,7 +50,7 @@ export interface ServerOptions {
   /** Operation table; defaults to every implemented operation. */
   operations?: Record<string, OperationHandler>;
   /**
-   * Called after a failed internal assertion has been answered with InternalServerError. The
+   * Called after a failed internal assertion has been reported to the client as InternalServerError. The
    * process should stop: running on with a broken invariant risks corrupting stored data.
    */
   onAssertionFailure?: (error: AssertionError) => void;
@@ -135,8 +135,8 @@ async function readBody(request: Request): Promise<Uint8Array | undefined> {
   const declared = Number(lengthHeader ?? "0");
   if (declared > MAX_REQUEST_BODY_BYTES) return undefined;
   if (request.body === null) return new Uint8Array(0);
-  // With a declared length the runtime stops at that length, so reading the body whole is
-  // bounded; a chunked body is read piece by piece to enforce the limit.
+  // With a declared length the runtime stops reading at that length, so reading the body whole
+  // is bounded. A chunked body is read piece by piece to enforce the limit.
   if (lengthHeader !== null) return new Uint8Array(await request.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let totalBytes = 0;

@@ -2,8 +2,8 @@
  * CreateTable: validates the key schema, attribute definitions, billing mode and secondary
  * indexes with DynamoDB's messages, then records the table in the catalog.
  *
- * Tables become ACTIVE at once (as in DynamoDB Local), so a client may write right after the
- * call returns; the response still reports the new table as DynamoDB does.
+ * Tables become ACTIVE at once, as in DynamoDB Local, so a client may write right after the call
+ * returns. DynamoDB itself reports CREATING first, which waiters and polling clients handle too.
  *
  * @module
  */
