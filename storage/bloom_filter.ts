@@ -149,3 +149,44 @@ export class BloomFilter {
     return this.#bits.byteLength + FILTER_OVERHEAD_BYTES;
   }
 }
+
+/**
+ * A bloom filter filled in place, for a memtable: sized once for an expected key count, it takes
+ * keys by hash and answers at once. With more keys than expected, false positives grow but false
+ * negatives never occur. Never stored on disk.
+ */
+export class MutableBloomFilter {
+  readonly #bits: Uint8Array;
+  readonly #bitCount: number;
+  readonly #probeCount: number;
+
+  constructor(expectedKeyCount: number, bitsPerKey = DEFAULT_BITS_PER_KEY) {
+    assert(expectedKeyCount >= 0, `expected key count is negative: ${expectedKeyCount}`);
+    const byteCount = Math.ceil(Math.max(MIN_FILTER_BITS, expectedKeyCount * bitsPerKey) / 8);
+    this.#bits = new Uint8Array(byteCount);
+    this.#bitCount = byteCount * 8;
+    this.#probeCount = probeCountFor(bitsPerKey);
+  }
+
+  /** Size of the bit array in bytes. */
+  get sizeBytes(): number {
+    return this.#bits.length;
+  }
+
+  /** Adds a key by its hash. */
+  addHash(hash: BloomHash): void {
+    for (let probe = 0; probe < this.#probeCount; probe++) {
+      const position = ((hash.low + Math.imul(probe, hash.high)) >>> 0) % this.#bitCount;
+      this.#bits[position >>> 3]! |= 1 << (position & 7);
+    }
+  }
+
+  /** Returns false only when no key with this hash was added. */
+  mayContainHash(hash: BloomHash): boolean {
+    for (let probe = 0; probe < this.#probeCount; probe++) {
+      const position = ((hash.low + Math.imul(probe, hash.high)) >>> 0) % this.#bitCount;
+      if ((this.#bits[position >>> 3]! & (1 << (position & 7))) === 0) return false;
+    }
+    return true;
+  }
+}

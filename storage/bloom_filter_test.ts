@@ -1,6 +1,7 @@
 /**
  * Tests of the bloom filter: no false negatives for any generated key set (fast-check), an
- * empirical false positive rate near the 1% design point, and decoding of malformed filters.
+ * empirical false positive rate near the 1% design point, decoding of malformed filters, and the
+ * same rates for the mutable filter that memtables use.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import {
   BloomFilterBuilder,
   bloomHash,
   MAX_PROBE_COUNT,
+  MutableBloomFilter,
   probeCountFor,
 } from "./bloom_filter.ts";
 import { loadHasher } from "./sstable_format.ts";
@@ -106,4 +108,18 @@ Deno.test("bloom filter decode rejects malformed contents", () => {
   assert.equal(BloomFilter.decode(hasher, Uint8Array.of(0xff, 0)), undefined);
   assert.equal(BloomFilter.decode(hasher, Uint8Array.of(0xff, MAX_PROBE_COUNT + 1)), undefined);
   assert.ok(BloomFilter.decode(hasher, Uint8Array.of(0xff, 1)) !== undefined);
+});
+
+Deno.test("mutable bloom filter matches the built filter's rates", () => {
+  const filter = new MutableBloomFilter(10_000);
+  assert.equal(filter.sizeBytes, 12_500);
+  for (let i = 0; i < 10_000; i++) filter.addHash(bloomHash(hasher, encoder.encode(`k${i}`)));
+  for (let i = 0; i < 10_000; i++) {
+    assert.ok(filter.mayContainHash(bloomHash(hasher, encoder.encode(`k${i}`))), `k${i}`);
+  }
+  let falsePositives = 0;
+  for (let i = 0; i < 20_000; i++) {
+    if (filter.mayContainHash(bloomHash(hasher, encoder.encode(`m${i}`)))) falsePositives++;
+  }
+  assert.ok(falsePositives < 20_000 * 0.015, `${falsePositives} false positives`);
 });

@@ -11,8 +11,9 @@
  *
  * Read path: memtables newest first, then tables by max sequence descending. Tables picked by
  * size-tiered compaction need not be adjacent in age, so a point lookup keeps the newest hit and
- * stops only when the next table's max sequence is at or below it. Scans merge every source at
- * one snapshot sequence.
+ * stops only when the next table's max sequence is at or below it. A lookup hashes its key once
+ * and probes every memtable's and table's bloom filter with that hash. Scans merge, at one
+ * snapshot sequence, the memtables and the tables whose key range overlaps the scanned range.
  *
  * Background: a frozen memtable is written to a table, the manifest edit names it and advances
  * the WAL log number, and older segments are deleted. Compaction merges a size tier into new
@@ -40,6 +41,7 @@
 import { assert } from "../util/assert.ts";
 import { type Logger, silentLogger } from "../util/logger.ts";
 import { BlockCache } from "./block_cache.ts";
+import { type BloomHash, bloomHash } from "./bloom_filter.ts";
 import {
   bucketTables,
   type CompactionPacer,
@@ -61,6 +63,7 @@ import { ManifestCommitError, type ManifestState, writeManifest } from "./manife
 import { Memtable } from "./memtable.ts";
 import { type EntrySource, mergeVisible } from "./merge_iterator.ts";
 import { recoverDirectory } from "./recovery.ts";
+import { type Hasher, loadHasher, type SstableProperties } from "./sstable_format.ts";
 import type { SstableWriterOptions } from "./sstable_writer.ts";
 import { openTable, type TableContext, tablePath, writeTable } from "./table_store.ts";
 import { encodeWalRecord } from "./wal_format.ts";
@@ -192,6 +195,17 @@ class EngineSnapshot implements Snapshot {
   }
 }
 
+/** True when a table's user keys may fall in the half-open range [start, end). */
+function overlapsRange(
+  properties: SstableProperties,
+  start: Uint8Array | undefined,
+  end: Uint8Array | undefined,
+): boolean {
+  if (start !== undefined && compareKeys(properties.largest.userKey, start) < 0) return false;
+  if (end !== undefined && compareKeys(properties.smallest.userKey, end) >= 0) return false;
+  return true;
+}
+
 function isNoSpace(error: unknown): error is StorageError {
   return error instanceof StorageError && error.kind === "no-space";
 }
@@ -210,8 +224,9 @@ export class LsmEngine implements Engine {
   readonly #statsLogIntervalMs: number;
   readonly #cache: BlockCache;
   readonly #tableContext: TableContext;
+  #hasher!: Hasher;
 
-  #active = new Memtable();
+  #active!: Memtable;
   /** Newest first. */
   #frozen: FrozenMemtable[] = [];
   /** Newest data first; replaced, never mutated, so a reader can hold on to one array. */
@@ -255,6 +270,7 @@ export class LsmEngine implements Engine {
     bytesCompactedWritten: 0,
     bloomFilterSkips: 0,
     tableLookups: 0,
+    scanTableSkips: 0,
     corruptionErrors: 0,
   };
 
@@ -287,6 +303,7 @@ export class LsmEngine implements Engine {
   /** Opens (creating if needed) the engine in `options.directory` and recovers its state. */
   static async open(options: EngineOptions): Promise<LsmEngine> {
     const engine = new LsmEngine(options);
+    engine.#hasher = await loadHasher();
     await engine.#recover();
     engine.#lastWriteMs = engine.#tableContext.pacer.now();
     engine.#startTimers();
@@ -295,7 +312,11 @@ export class LsmEngine implements Engine {
   }
 
   async #recover(): Promise<void> {
-    const recovered = await recoverDirectory({ ...this.#tableContext, logger: this.#logger });
+    const recovered = await recoverDirectory({
+      ...this.#tableContext,
+      logger: this.#logger,
+      newMemtable: () => this.#newMemtable(),
+    });
     this.#manifest = recovered.manifest;
     this.#tables = recovered.tables;
     this.#lastSequence = recovered.lastSequence;
@@ -458,11 +479,16 @@ export class LsmEngine implements Engine {
     return undefined;
   }
 
+  /** Creates an empty memtable with a key filter sized for the memtable size. */
+  #newMemtable(): Memtable {
+    return new Memtable({ hasher: this.#hasher, expectedSizeBytes: this.#memtableSizeBytes });
+  }
+
   #freezeActive(nextLogNumber: number): void {
     const memtable = this.#active;
     memtable.freeze();
     this.#frozen = [{ memtable, nextLogNumber }, ...this.#frozen];
-    this.#active = new Memtable();
+    this.#active = this.#newMemtable();
     this.#logger.info("storage.memtable_frozen", {
       memtableBytes: memtable.sizeBytes,
       entries: memtable.entryCount,
@@ -827,25 +853,31 @@ export class LsmEngine implements Engine {
     try {
       this.#checkOpen();
       const sequence = this.#readSequence(snapshot);
-      const inMemory = this.#getFromMemtables(key, sequence);
+      // One hash serves the bloom filters of every memtable and table: it depends only on the key.
+      const hash = bloomHash(this.#hasher, key);
+      const inMemory = this.#getFromMemtables(key, hash, sequence);
       if (inMemory) {
         return Promise.resolve(
           inMemory.kind === EntryKind.Put ? inMemory.value.slice() : undefined,
         );
       }
-      const candidates = this.#tablesThatMayHold(key, sequence);
+      const candidates = this.#tablesThatMayHold(key, hash, sequence);
       if (candidates.length === 0) return Promise.resolve(undefined);
-      return this.#getFromTables(candidates, key, sequence);
+      return this.#getFromTables(candidates, key, hash, sequence);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #getFromMemtables(key: Uint8Array, sequence: number): InternalEntry | undefined {
-    const found = this.#active.get(key, sequence);
+  #getFromMemtables(
+    key: Uint8Array,
+    hash: BloomHash,
+    sequence: number,
+  ): InternalEntry | undefined {
+    const found = this.#active.get(key, sequence, hash);
     if (found) return found;
     for (const frozen of this.#frozen) {
-      const entry = frozen.memtable.get(key, sequence);
+      const entry = frozen.memtable.get(key, sequence, hash);
       if (entry) return entry;
     }
     return undefined;
@@ -857,13 +889,13 @@ export class LsmEngine implements Engine {
    * key finishes without any I/O or await when the filters it needs are cached. A table whose
    * filter partition is not cached is returned with `filterChecked` false.
    */
-  #tablesThatMayHold(key: Uint8Array, sequence: number): TableCandidate[] {
+  #tablesThatMayHold(key: Uint8Array, hash: BloomHash, sequence: number): TableCandidate[] {
     const candidates: TableCandidate[] = [];
     for (const table of this.#tables) {
       const { minSequence, smallest, largest } = table.properties;
       if (minSequence > sequence) continue;
       if (compareKeys(key, smallest.userKey) < 0 || compareKeys(key, largest.userKey) > 0) continue;
-      const mayContain = table.reader.mayContainIfCached(key);
+      const mayContain = table.reader.mayContainIfCached(key, hash);
       if (mayContain === false) {
         this.#counters.bloomFilterSkips++;
         continue;
@@ -877,6 +909,7 @@ export class LsmEngine implements Engine {
   async #getFromTables(
     candidates: readonly TableCandidate[],
     key: Uint8Array,
+    hash: BloomHash,
     sequence: number,
   ): Promise<Uint8Array | undefined> {
     for (const { table } of candidates) table.acquire();
@@ -884,7 +917,7 @@ export class LsmEngine implements Engine {
       let newest: InternalEntry | undefined;
       for (const { table, filterChecked } of candidates) {
         if (newest && table.properties.maxSequence <= newest.sequence) break;
-        if (!filterChecked && !(await table.reader.mayContain(key))) {
+        if (!filterChecked && !(await table.reader.mayContain(key, hash))) {
           this.#counters.bloomFilterSkips++;
           continue;
         }
@@ -904,14 +937,17 @@ export class LsmEngine implements Engine {
     this.#checkOpen();
     const ownSnapshot = options.snapshot ? undefined : this.snapshot();
     const sequence = this.#readSequence(options.snapshot ?? ownSnapshot);
-    const tables = this.#tables;
+    // A Query reads one partition key's range: most tables hold nothing in it, so skip them.
+    const tables = this.#tables.filter((table) =>
+      table.properties.minSequence <= sequence &&
+      overlapsRange(table.properties, options.start, options.end)
+    );
+    this.#counters.scanTableSkips += this.#tables.length - tables.length;
     for (const table of tables) table.acquire();
     try {
       const bounds = { start: options.start, end: options.end, reverse: options.reverse };
       const sources: EntrySource[] = this.#memtables().map((memtable) => memtable.entries(bounds));
-      for (const table of tables) {
-        if (table.properties.minSequence <= sequence) sources.push(table.reader.scan(bounds));
-      }
+      for (const table of tables) sources.push(table.reader.scan(bounds));
       const merged = mergeVisible(sources, {
         snapshotSequence: sequence,
         reverse: options.reverse,

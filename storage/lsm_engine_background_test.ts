@@ -12,6 +12,7 @@ import { StorageError } from "./engine.ts";
 import type { WritableFile } from "./file_system.ts";
 import { type EngineOptions, LsmEngine } from "./lsm_engine.ts";
 import { MEMTABLE_ENTRY_OVERHEAD_BYTES } from "./memtable.ts";
+import { loadHasher } from "./sstable_format.ts";
 import { SimulatedFileSystem } from "./testing/simulated_file_system.ts";
 import { Logger } from "../util/logger.ts";
 
@@ -584,5 +585,73 @@ Deno.test("engine memory stays within cache and memtables", async () => {
   const final = engine.stats();
   assert.ok((final.blockCacheEvictions ?? 0) > 0, "the reads never filled the cache");
   assert.ok((final.accountedMemoryBytes ?? 0) <= readBoundBytes);
+  await engine.close();
+});
+
+/** Writes `count` keys `${prefix}0000..` with 100-byte values and waits for their flushes. */
+async function fillPrefix(engine: LsmEngine, prefix: string, count: number): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    const key = text(`${prefix}${String(index).padStart(4, "0")}`);
+    await engine.write([{ kind: "put", key, value: text(prefix.padEnd(100, ".")) }]);
+  }
+  await engine.waitForBackgroundWork();
+}
+
+Deno.test("engine scan skips tables outside its range", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem, { compaction: { enabled: false } });
+  // Each prefix fills several 4 KiB memtables, so tables never mix prefixes except at a seam.
+  for (const prefix of ["a", "b", "c", "d", "e"]) await fillPrefix(engine, prefix, 120);
+  const tableCount = engine.stats().tables ?? 0;
+  assert.ok(tableCount >= 10, `only ${tableCount} tables`);
+
+  const skipsBefore = engine.stats().scanTableSkips ?? 0;
+  let count = 0;
+  for await (const entry of engine.scan({ start: text("c0010"), end: text("c0020") })) {
+    assert.equal(decoder.decode(entry.key).slice(0, 1), "c");
+    count++;
+  }
+  assert.equal(count, 10);
+  const skipped = (engine.stats().scanTableSkips ?? 0) - skipsBefore;
+  // At most the tables holding "c" keys, one per memtable of them, are read.
+  assert.ok(skipped >= tableCount - 4, `skipped ${skipped} of ${tableCount} tables`);
+
+  const reversed: string[] = [];
+  for await (
+    const entry of engine.scan({ start: text("b0118"), end: text("c0002"), reverse: true })
+  ) {
+    reversed.push(decoder.decode(entry.key));
+  }
+  assert.deepEqual(reversed, ["c0001", "c0000", "b0119", "b0118"]);
+  await engine.close();
+});
+
+Deno.test("engine get hashes each key once for all tables", async () => {
+  const fileSystem = new SimulatedFileSystem();
+  const engine = await openSmall(fileSystem, { compaction: { enabled: false } });
+  // Every table spans the same key range, so none is skipped by range alone. Only the oldest
+  // table holds "key30a".
+  await engine.write([{ kind: "put", key: text("key30a"), value: text("oldest") }]);
+  for (let round = 0; round < 6; round++) await fill(engine, 60, 60, `r${round}`);
+  await engine.waitForBackgroundWork();
+  assert.ok((engine.stats().tables ?? 0) >= 6);
+  // Load every filter partition into the cache first.
+  await engine.get(text("key5x"));
+
+  const hasher = await loadHasher();
+  const original = hasher.h64Raw;
+  let hashCount = 0;
+  hasher.h64Raw = (input, seed) => {
+    hashCount++;
+    return original(input, seed);
+  };
+  try {
+    assert.equal(await engine.get(text("key5x")), undefined);
+    assert.equal(hashCount, 1);
+    assert.equal(decoder.decode(await engine.get(text("key30a"))), "oldest");
+    assert.equal(hashCount, 2);
+  } finally {
+    hasher.h64Raw = original;
+  }
   await engine.close();
 });

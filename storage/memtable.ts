@@ -10,6 +10,10 @@
  *
  * Once frozen, a memtable takes no more inserts and is flushed to an SSTable.
  *
+ * Given a hasher, the memtable also keeps a bloom filter of its user keys, sized for the memtable
+ * size, so a lookup of a key it does not hold usually skips the tree search. That search touches
+ * about twenty scattered entries, which makes it the largest cost of reading an absent key.
+ *
  * @module
  */
 
@@ -17,6 +21,8 @@ import sortedBtree from "sorted-btree";
 import { assert } from "../util/assert.ts";
 import { compareKeys } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry, MAX_SEQUENCE } from "./internal_key.ts";
+import { type BloomHash, bloomHash, MutableBloomFilter } from "./bloom_filter.ts";
+import type { Hasher } from "./sstable_format.ts";
 
 /**
  * Estimated bytes a version costs beyond its key and value bytes: the entry object, the two
@@ -33,11 +39,30 @@ const BTree = sortedBtree.default;
 /** Number of entries a cursor collects per synchronous step. */
 const CHUNK_ENTRIES = 128;
 
+/** Options of a {@linkcode Memtable}; without them it keeps no key filter. */
+export interface MemtableOptions {
+  /** Hashes keys for the filter. */
+  hasher: Hasher;
+  /** Size the filter is built for; more entries only raise its false positive rate. */
+  expectedSizeBytes: number;
+}
+
 /** Sorted in-memory versions; see the module documentation. */
 export class Memtable {
   readonly #tree = new BTree<InternalEntry, undefined>(undefined, compareInternal);
+  readonly #hasher: Hasher | undefined;
+  readonly #filter: MutableBloomFilter | undefined;
   #sizeBytes = 0;
   #frozen = false;
+
+  constructor(options?: MemtableOptions) {
+    if (options === undefined) return;
+    // Every entry costs at least the overhead, so this is the most entries the size allows.
+    const expectedEntryCount = Math.ceil(options.expectedSizeBytes / MEMTABLE_ENTRY_OVERHEAD_BYTES);
+    this.#hasher = options.hasher;
+    this.#filter = new MutableBloomFilter(expectedEntryCount);
+    this.#sizeBytes = this.#filter.sizeBytes;
+  }
 
   /** Estimated memory held, in bytes. */
   get sizeBytes(): number {
@@ -63,11 +88,19 @@ export class Memtable {
     assert(!this.#frozen, "insert into a frozen memtable");
     const inserted = this.#tree.set(entry, undefined, false);
     assert(inserted, `sequence ${entry.sequence} inserted twice for one key`);
+    if (this.#filter) this.#filter.addHash(bloomHash(this.#hasher!, entry.userKey));
     this.#sizeBytes += entry.userKey.length + entry.value.length + MEMTABLE_ENTRY_OVERHEAD_BYTES;
   }
 
-  /** Returns the newest version of `userKey` with sequence `<= sequence`, tombstones included. */
-  get(userKey: Uint8Array, sequence: number): InternalEntry | undefined {
+  /**
+   * Returns the newest version of `userKey` with sequence `<= sequence`, tombstones included.
+   * `hash`, the key's bloom hash, saves hashing it again.
+   */
+  get(userKey: Uint8Array, sequence: number, hash?: BloomHash): InternalEntry | undefined {
+    if (this.#filter) {
+      const keyHash = hash ?? bloomHash(this.#hasher!, userKey);
+      if (!this.#filter.mayContainHash(keyHash)) return undefined;
+    }
     const pair = this.#tree.getPairOrNextHigher(probe(userKey, sequence));
     if (!pair) return undefined;
     const entry = pair[0];

@@ -1,5 +1,6 @@
 /**
- * Tests of the memtable: version order, snapshot reads and cursors that survive inserts.
+ * Tests of the memtable: version order, snapshot reads, cursors that survive inserts, and a key
+ * filter that never changes a lookup's result.
  *
  * @module
  */
@@ -7,6 +8,8 @@
 import assert from "node:assert/strict";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
 import { Memtable, MEMTABLE_ENTRY_OVERHEAD_BYTES } from "./memtable.ts";
+import { bloomHash } from "./bloom_filter.ts";
+import { loadHasher } from "./sstable_format.ts";
 
 const key = (...values: number[]) => new Uint8Array(values);
 
@@ -89,4 +92,38 @@ Deno.test("memtable cursor survives inserts between chunks", () => {
   const original = seen.filter((sequence) => sequence <= 1000);
   assert.equal(original.length, 1000);
   assert.equal(new Set(seen).size, seen.length);
+});
+
+Deno.test("memtable key filter changes no lookup result", async () => {
+  const hasher = await loadHasher();
+  // Sized for few entries, so the filter overfills and false positives occur too.
+  const filtered = new Memtable({ hasher, expectedSizeBytes: 20 * MEMTABLE_ENTRY_OVERHEAD_BYTES });
+  const plain = new Memtable();
+  for (let index = 0; index < 600; index++) {
+    const entry = index % 5 === 0
+      ? tombstone(key(index % 97, index % 7), index + 1)
+      : put(key(index % 97, index % 7), index + 1, index % 251);
+    filtered.add(entry);
+    plain.add(entry);
+  }
+  for (let first = 0; first < 120; first++) {
+    for (let second = 0; second < 8; second++) {
+      for (const sequence of [0, 300, 600]) {
+        const probe = key(first, second);
+        const hash = bloomHash(hasher, probe);
+        assert.deepEqual(filtered.get(probe, sequence, hash), plain.get(probe, sequence));
+        assert.deepEqual(filtered.get(probe, sequence), plain.get(probe, sequence));
+      }
+    }
+  }
+});
+
+Deno.test("memtable counts its key filter in its size", async () => {
+  const hasher = await loadHasher();
+  const expectedSizeBytes = 1000 * MEMTABLE_ENTRY_OVERHEAD_BYTES;
+  const memtable = new Memtable({ hasher, expectedSizeBytes });
+  // Ten bits for each of the at most 1000 entries that fit.
+  assert.equal(memtable.sizeBytes, 1250);
+  memtable.add(put(key(1, 2, 3), 1, 10));
+  assert.equal(memtable.sizeBytes, 1250 + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES);
 });

@@ -36,9 +36,11 @@ export interface RecoveredState {
   replayedRecords: number;
 }
 
-/** Context of a recovery: where the tables are, and where to log. */
+/** Context of a recovery: where the tables are, where to log, and how to make a memtable. */
 export interface RecoveryContext extends TableContext {
   logger: Logger;
+  /** Creates the memtable the WAL is replayed into; a plain one when absent. */
+  newMemtable?: () => Memtable;
 }
 
 /** Recovers the state of `context.directory`; see the module documentation. */
@@ -70,7 +72,7 @@ export async function recoverDirectory(context: RecoveryContext): Promise<Recove
   if (removedCount > 0) await fileSystem.syncDirectory(directory);
 
   const tables = await openTables(context, manifest);
-  const memtable = new Memtable();
+  const memtable = context.newMemtable?.() ?? new Memtable();
   walSegmentNumbers.sort((a, b) => a - b);
   const replay = { lastSequence: manifest.lastSequence, replayedRecords: 0 };
   for (const [index, number] of walSegmentNumbers.entries()) {

@@ -109,6 +109,8 @@ export class SstableReader {
   readonly pinnedBytes: number;
   readonly #file: RandomAccessFile;
   readonly #partitions: IndexBlock;
+  /** Per partition: filter offset, filter length, index offset, index length. Decoded once. */
+  readonly #partitionHandles: Float64Array;
   readonly #cache: BlockCache | undefined;
   readonly #hasher: Hasher;
   #blockBytesRead = 0;
@@ -128,8 +130,18 @@ export class SstableReader {
     this.properties = metadata.properties;
     this.formatVersion = metadata.formatVersion;
     this.#partitions = metadata.partitions;
+    this.#partitionHandles = new Float64Array(4 * this.#partitions.length);
+    for (let partition = 0; partition < this.#partitions.length; partition++) {
+      const filter = this.#partitions.handle(partition, FILTER_SLOT);
+      const index = this.#partitions.handle(partition, INDEX_SLOT);
+      this.#partitionHandles.set(
+        [filter.offset, filter.lengthBytes, index.offset, index.lengthBytes],
+        4 * partition,
+      );
+    }
     this.pinnedBytes = PROPERTIES_OVERHEAD_BYTES + this.properties.smallest.userKey.length +
-      this.properties.largest.userKey.length + this.#partitions.cacheChargeBytes;
+      this.properties.largest.userKey.length + this.#partitions.cacheChargeBytes +
+      this.#partitionHandles.byteLength;
     this.#cache?.pin(this.pinnedBytes);
   }
 
@@ -179,8 +191,8 @@ export class SstableReader {
   mayContainIfCached(userKey: Uint8Array, hash?: BloomHash): boolean | undefined {
     const partition = this.#filterPartitionIndex(userKey);
     if (partition === undefined) return false;
-    const handle = this.#partitions.handle(partition, FILTER_SLOT);
-    const cached = this.#cache?.get(this.fileNumber!, handle.offset);
+    const filterOffset = this.#partitionHandles[4 * partition]!;
+    const cached = this.#cache?.get(this.fileNumber!, filterOffset);
     if (cached === undefined) return undefined;
     // One file offset holds one block, so the cached block is this filter partition.
     return (cached as BloomFilter).mayContainHash(hash ?? bloomHash(this.#hasher, userKey));
@@ -287,24 +299,30 @@ export class SstableReader {
 
   /**
    * Returns the partition whose filter decides whether the table contains any version of
-   * `userKey`, or undefined when the key is outside the table's range. It is the first partition
+   * `userKey`, or undefined when the key is past the table's last key. It is the first partition
    * whose last key is at or after the key's newest possible version. If the table contains a
-   * version of the key, this partition contains one too, and its filter has the key.
+   * version of the key, this partition contains one too, and its filter has the key. The caller
+   * checks the table's key range; a key before it gets partition 0, whose filter decides too.
    */
   #filterPartitionIndex(userKey: Uint8Array): number | undefined {
-    if (!this.#inKeyRange(userKey)) return undefined;
     return this.#partitions.find(userKey, MAX_SEQUENCE);
+  }
+
+  /** Returns handle `slot` (filter or index) of `partition`. */
+  #handle(partition: number, slot: typeof FILTER_SLOT | typeof INDEX_SLOT): BlockHandle {
+    const at = 4 * partition + 2 * slot;
+    return { offset: this.#partitionHandles[at]!, lengthBytes: this.#partitionHandles[at + 1]! };
   }
 
   /** File offset where the data blocks of `partition` start. */
   #dataStartOffset(partition: number): number {
     if (partition === 0) return 0;
-    const previousIndex = this.#partitions.handle(partition - 1, INDEX_SLOT);
+    const previousIndex = this.#handle(partition - 1, INDEX_SLOT);
     return previousIndex.offset + previousIndex.lengthBytes + BLOCK_TRAILER_BYTES;
   }
 
   #filterPartition(partition: number): Promise<BloomFilter> {
-    const handle = this.#partitions.handle(partition, FILTER_SLOT);
+    const handle = this.#handle(partition, FILTER_SLOT);
     return this.#readBlock(handle, BlockKind.Filter, true, (contents, location) => {
       return BloomFilter.decode(this.#hasher, contents) ??
         corruption(location, 0, "malformed bloom filter");
@@ -312,10 +330,10 @@ export class SstableReader {
   }
 
   #indexPartition(partition: number, fillCache: boolean): Promise<IndexBlock> {
-    const handle = this.#partitions.handle(partition, INDEX_SLOT);
+    const handle = this.#handle(partition, INDEX_SLOT);
     return this.#readBlock(handle, BlockKind.Index, fillCache, (contents, location) => {
       const index = IndexBlock.decode(contents, location, 1);
-      const dataEnd = this.#partitions.handle(partition, FILTER_SLOT).offset;
+      const dataEnd = this.#handle(partition, FILTER_SLOT).offset;
       checkIndexPartition(index, this.#dataStartOffset(partition), dataEnd);
       const lastKey = this.#partitions.key(partition);
       if (compareInternal(index.key(index.length - 1), lastKey) !== 0) {
