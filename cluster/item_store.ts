@@ -151,13 +151,13 @@ export class ItemStore {
   }
 
   /**
-   * Iterates the items (or index entries) with one partition key value within `range`, in sort
-   * key order or reverse, at `snapshot`.
+   * Iterates the stored items (or index entries) with one partition key value within `range`, in
+   * sort key order or reverse, at `snapshot`. Decode each value with {@linkcode decodeItem}; the
+   * entries come straight from the engine, without a wrapping generator, because Query pages are
+   * on the hot path.
    */
-  async *queryRange(range: KeyRange, reverse: boolean, snapshot: Snapshot): AsyncGenerator<Item> {
-    for await (const entry of this.#engine.scan({ ...range, reverse, snapshot })) {
-      yield decodeItem(entry.value);
-    }
+  queryRange(range: KeyRange, reverse: boolean, snapshot: Snapshot): AsyncIterableIterator<Entry> {
+    return this.#engine.scan({ ...range, reverse, snapshot });
   }
 
   /**
@@ -170,7 +170,7 @@ export class ItemStore {
     endToken: bigint,
     snapshot: Snapshot,
     exclusiveStartKey?: Uint8Array,
-  ): AsyncGenerator<{ key: Uint8Array; item: Item }> {
+  ): AsyncGenerator<Entry> {
     if (startToken >= endToken) return;
     const firstPartition = partitionOf(startToken);
     const lastPartition = partitionOf(endToken - 1n);
@@ -187,9 +187,7 @@ export class ItemStore {
         if (compareKeys(after, end) >= 0) continue;
         if (compareKeys(after, start) > 0) start = after;
       }
-      for await (const entry of this.#engine.scan({ start, end, snapshot })) {
-        yield { key: entry.key, item: decodeItem(entry.value) };
-      }
+      yield* this.#engine.scan({ start, end, snapshot });
     }
   }
 

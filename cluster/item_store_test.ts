@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Item } from "../api/attribute_value.ts";
 import { openEngine } from "../storage/mod.ts";
 import type { TableDefinition } from "./catalog.ts";
+import { decodeItem } from "./item_codec.ts";
 import { ItemStore } from "./item_store.ts";
 import {
   partitionKeyPrefix,
@@ -66,7 +67,8 @@ async function queryValues(
   const snapshot = store.snapshot();
   const values: number[] = [];
   try {
-    for await (const item of store.queryRange(range, reverse, snapshot)) {
+    for await (const entry of store.queryRange(range, reverse, snapshot)) {
+      const item = decodeItem(entry.value);
       assert.deepEqual(item.pk, { S: pk });
       values.push(Number((item.sk as { N: string }).N));
     }
@@ -116,7 +118,8 @@ Deno.test("ItemStore begins_with range on string sort keys", async () => {
       });
       const snapshot = store.snapshot();
       const found: string[] = [];
-      for await (const item of store.queryRange(range, false, snapshot)) {
+      for await (const entry of store.queryRange(range, false, snapshot)) {
+        const item = decodeItem(entry.value);
         found.push((item.sk as { S: string }).S);
       }
       snapshot.release();
@@ -135,7 +138,8 @@ Deno.test("ItemStore scan segments partition the table", async () => {
       const start = (BigInt(segment) * TOKEN_SPACE) / BigInt(total);
       const end = (BigInt(segment + 1) * TOKEN_SPACE) / BigInt(total);
       const snapshot = store.snapshot();
-      for await (const { item } of store.scanTokens(TABLE.tableId, start, end, snapshot)) {
+      for await (const entry of store.scanTokens(TABLE.tableId, start, end, snapshot)) {
+        const item = decodeItem(entry.value);
         seen.push((item.v as { S: string }).S);
       }
       snapshot.release();

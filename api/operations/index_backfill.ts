@@ -10,6 +10,7 @@
  */
 
 import { TOKEN_SPACE } from "../../cluster/key_layout.ts";
+import { decodeItem } from "../../cluster/item_codec.ts";
 import type { OperationContext } from "./context.ts";
 
 /** Runs the backfill of `indexName` on `tableName` in the background; never throws. */
@@ -27,8 +28,9 @@ export async function backfillIndex(
     const snapshot = context.items.snapshot();
     try {
       for await (
-        const { item } of context.items.scanTokens(initial.tableId, 0n, TOKEN_SPACE, snapshot)
+        const entry of context.items.scanTokens(initial.tableId, 0n, TOKEN_SPACE, snapshot)
       ) {
+        const item = decodeItem(entry.value);
         const table = context.catalog.get(tableName);
         if (table === undefined || table.tableId !== initial.tableId) return;
         await context.items.write(

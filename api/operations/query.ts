@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { AttributeValue, Item } from "../attribute_value.ts";
+import type { AttributeValue } from "../attribute_value.ts";
+import type { Entry } from "../../storage/engine.ts";
 import type { IndexDefinition, KeySchema, TableDefinition } from "../../cluster/catalog.ts";
 import { indexEntryKey } from "../../cluster/item_store.ts";
 import {
@@ -280,4 +281,4 @@ function needsTableFetch(
   return projection.some((path) => !available.has(path[0] as string));
 }
 
-async function* emptySource(): AsyncGenerator<Item> {}
+async function* emptySource(): AsyncGenerator<Entry> {}

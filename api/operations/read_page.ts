@@ -26,6 +26,7 @@ import {
   type LegacyCondition,
 } from "../expressions/legacy.ts";
 import { itemSizeBytes } from "../item_size.ts";
+import { decodeItem } from "../../cluster/item_codec.ts";
 import { validationError } from "../errors.ts";
 import { keyOf, readUnits, renderConsumedCapacity, validateLegacyValues } from "./item_common.ts";
 
@@ -51,9 +52,9 @@ export interface PageOptions {
   fetchTableItem?: (entry: Item) => Promise<Item | undefined>;
 }
 
-/** Reads one page from `source` and renders the Query/Scan output. */
+/** Reads one page of stored entries from `source` and renders the Query/Scan output. */
 export async function readPage(
-  source: AsyncIterable<Item>,
+  source: AsyncIterable<{ value: Uint8Array }>,
   options: PageOptions,
 ): Promise<Record<string, unknown>> {
   const items: Item[] = [];
@@ -62,7 +63,8 @@ export async function readPage(
   let lastRead: Item | undefined;
   let matchedCount = 0;
   let stoppedEarly = false;
-  for await (const entry of source) {
+  for await (const stored of source) {
+    const entry = decodeItem(stored.value);
     let item = entry;
     if (options.fetchTableItem !== undefined) {
       item = (await options.fetchTableItem(entry)) ?? entry;

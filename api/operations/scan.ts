@@ -86,10 +86,7 @@ export async function scan(
       snapshot,
       startKey,
     );
-    const source = (async function* (): AsyncGenerator<Item> {
-      for await (const entry of entries) yield entry.item;
-    })();
-    return await readPage(source, {
+    return await readPage(entries, {
       table,
       index,
       limit: input.Limit as number | undefined,

@@ -11,6 +11,7 @@
 
 import type { Item } from "../attribute_value.ts";
 import { TOKEN_SPACE } from "../../cluster/key_layout.ts";
+import { decodeItem } from "../../cluster/item_codec.ts";
 import { validationError } from "../errors.ts";
 import { checkRequestShape, type OperationModel } from "../request_shape.ts";
 import { type OperationContext, TABLE_NAME_SHAPE } from "./context.ts";
@@ -109,8 +110,9 @@ export async function sweepExpiredItems(
     const snapshot = context.items.snapshot();
     try {
       for await (
-        const { item } of context.items.scanTokens(table.tableId, 0n, TOKEN_SPACE, snapshot)
+        const entry of context.items.scanTokens(table.tableId, 0n, TOKEN_SPACE, snapshot)
       ) {
+        const item = decodeItem(entry.value);
         if (!isExpired(item, ttl.attributeName, nowSeconds)) continue;
         const removed = await context.items.write(table, item, (current) => {
           const expired = isExpired(current, ttl.attributeName, nowSeconds);
