@@ -134,10 +134,11 @@ async function readBody(request: Request): Promise<Uint8Array | undefined> {
   const lengthHeader = request.headers.get("content-length");
   const declared = Number(lengthHeader ?? "0");
   if (declared > MAX_REQUEST_BODY_BYTES) return undefined;
-  if (request.body === null) return new Uint8Array(0);
   // With a declared length the runtime stops reading at that length, so reading the body whole
-  // is bounded. A chunked body is read piece by piece to enforce the limit.
+  // is bounded. This path also avoids `request.body`, whose stream costs several microseconds.
   if (lengthHeader !== null) return new Uint8Array(await request.arrayBuffer());
+  // A chunked body is read piece by piece to enforce the limit.
+  if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let totalBytes = 0;
   for await (const chunk of request.body) {
