@@ -28,8 +28,8 @@ Options of serve:
   --data DIRECTORY          Data directory, created if missing (default ./data)
   --log-level LEVEL         debug, info, warn or error (default info)
   --wal-sync MODE           always: fsync the write-ahead log before acknowledging each write
-                            (default); batch-ms:N: acknowledge at once and fsync every N ms,
-                            which can lose the last N ms of writes in a crash
+                            (default); batch-ms N (or batch-ms:N): acknowledge at once and fsync
+                            every N ms, which can lose the last N ms of writes in a crash
   --memtable-mb N           Size at which the in-memory table is flushed to disk, in MiB
                             (default 64)
   --block-cache-mb N        Size of the cache of SSTable data blocks, in MiB (default 256)
@@ -66,13 +66,21 @@ function parseServeOptions(args: string[]): ServeOptions {
         "memtable-mb": { type: "string", default: "64" },
         "block-cache-mb": { type: "string", default: "256" },
       },
-      allowPositionals: false,
+      // The only positional accepted is N in `--wal-sync batch-ms N`.
+      allowPositionals: true,
       strict: true,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const values = parsed.values;
+  let walSyncText = values["wal-sync"];
+  if (parsed.positionals.length > 0) {
+    if (walSyncText !== "batch-ms" || parsed.positionals.length !== 1) {
+      throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
+    }
+    walSyncText = `batch-ms:${parsed.positionals[0]}`;
+  }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) {
     throw new UsageError(`invalid --port '${values.port}': expected an integer from 0 to 65535`);
@@ -89,7 +97,7 @@ function parseServeOptions(args: string[]): ServeOptions {
     port,
     dataDirectory: values.data,
     logLevel,
-    walSync: parseWalSync(values["wal-sync"]),
+    walSync: parseWalSync(walSyncText),
     memtableSizeBytes: parseMebibytes("--memtable-mb", values["memtable-mb"]),
     blockCacheSizeBytes: parseMebibytes("--block-cache-mb", values["block-cache-mb"]),
   };

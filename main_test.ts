@@ -29,6 +29,8 @@ Deno.test("strata rejects invalid usage with exit code 2", async () => {
     [["serve", "--log-level", "loud"], /invalid --log-level 'loud'/],
     [["serve", "--wal-sync", "sometimes"], /invalid --wal-sync 'sometimes'/],
     [["serve", "--unknown"], /Unknown option '--unknown'/],
+    [["serve", "--wal-sync", "batch-ms", "0"], /invalid --wal-sync 'batch-ms:0'/],
+    [["serve", "extra"], /unexpected argument 'extra'/],
     [["launch"], /unknown command 'launch'/],
     [[], /missing command/],
   ];
