@@ -125,12 +125,23 @@ function bytesWrittenByProcess(): number {
   return match ? Number(match[1]) : 0;
 }
 
+/**
+ * Returns the bytes of the files under `path`. A file removed between listing and stat counts as
+ * empty: LevelDB may still be compacting and deleting files when the benchmark measures.
+ */
 async function directoryBytes(path: string): Promise<number> {
   let total = 0;
   for await (const entry of Deno.readDir(path)) {
     const child = `${path}/${entry.name}`;
-    if (entry.isDirectory) total += await directoryBytes(child);
-    else total += (await Deno.stat(child)).size;
+    if (entry.isDirectory) {
+      total += await directoryBytes(child);
+      continue;
+    }
+    try {
+      total += (await Deno.stat(child)).size;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
   return total;
 }
