@@ -66,17 +66,15 @@ export class BlockCache {
     });
   }
 
-  /** Returns the cached block, counting a hit or a miss. */
-  get(fileNumber: number, offset: number): CacheableBlock | undefined {
+  /**
+   * Returns the cached block, counting a hit or a miss. `countMiss` false leaves a miss uncounted,
+   * for a caller that reads the block through another `get` next.
+   */
+  get(fileNumber: number, offset: number, countMiss = true): CacheableBlock | undefined {
     const block = this.#cache.get(cacheKey(fileNumber, offset));
-    if (block === undefined) this.#misses++;
-    else this.#hits++;
+    if (block !== undefined) this.#hits++;
+    else if (countMiss) this.#misses++;
     return block;
-  }
-
-  /** Returns the cached block without counting it or refreshing its recency. */
-  peek(fileNumber: number, offset: number): CacheableBlock | undefined {
-    return this.#cache.peek(cacheKey(fileNumber, offset));
   }
 
   /**

@@ -105,3 +105,12 @@ Deno.test("block cache skips a block larger than the unpinned room", () => {
   assert.equal(cache.stats().blockCount, 0);
   assert.equal(cache.stats().sizeBytes, CHARGE + 1);
 });
+
+Deno.test("block cache leaves a miss uncounted on request", () => {
+  const cache = new BlockCache({ capacityBytes: 10 * CHARGE });
+  assert.equal(cache.get(1, 0, false), undefined);
+  assert.equal(cache.stats().misses, 0);
+  cache.set(1, 0, block(1000));
+  assert.ok(cache.get(1, 0, false) !== undefined);
+  assert.equal(cache.stats().hits, 1);
+});

@@ -192,7 +192,8 @@ export class SstableReader {
     const partition = this.#filterPartitionIndex(userKey);
     if (partition === undefined) return false;
     const filterOffset = this.#partitionHandles[4 * partition]!;
-    const cached = this.#cache?.get(this.fileNumber!, filterOffset);
+    // A miss is counted when the caller then loads the filter with `mayContain`.
+    const cached = this.#cache?.get(this.fileNumber!, filterOffset, false);
     if (cached === undefined) return undefined;
     // One file offset holds one block, so the cached block is this filter partition.
     return (cached as BloomFilter).mayContainHash(hash ?? bloomHash(this.#hasher, userKey));
