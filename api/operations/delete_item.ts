@@ -15,7 +15,7 @@ import {
   wantsOldItemOnFailure,
   writeUsage,
 } from "./item_common.ts";
-import { CONDITIONAL_WRITE_MEMBERS, parseWriteCondition } from "./put_item.ts";
+import { allOldOrNone, CONDITIONAL_WRITE_MEMBERS, parseWriteCondition } from "./put_item.ts";
 import { requireTable } from "./table_description.ts";
 
 const MODEL: OperationModel = {
@@ -29,10 +29,7 @@ export async function deleteItem(
   context: OperationContext,
 ): Promise<Record<string, unknown>> {
   const input = checkRequestShape(rawInput, MODEL);
-  const returnValues = (input.ReturnValues as string | undefined) ?? "NONE";
-  if (returnValues !== "NONE" && returnValues !== "ALL_OLD") {
-    throw validationError("ReturnValues can only be ALL_OLD or NONE");
-  }
+  const returnValues = allOldOrNone(input.ReturnValues);
   const condition = parseWriteCondition(input, "DeleteItem");
   const table = requireTable(context, input.TableName as string);
   const key = validateKeyInput(input.Key, table.keySchema, { style: "current", envelope: true });

@@ -80,10 +80,7 @@ export async function putItem(
   context: OperationContext,
 ): Promise<Record<string, unknown>> {
   const input = checkRequestShape(rawInput, MODEL);
-  const returnValues = (input.ReturnValues as string | undefined) ?? "NONE";
-  if (returnValues !== "NONE" && returnValues !== "ALL_OLD") {
-    throw validationError("ReturnValues can only be ALL_OLD or NONE");
-  }
+  const returnValues = allOldOrNone(input.ReturnValues);
   const condition = parseWriteCondition(input, "PutItem");
   const table = requireTable(context, input.TableName as string);
   const item = validateItem(input.Item, { style: "current", envelope: true });
@@ -110,6 +107,13 @@ export async function putItem(
   const metrics = itemCollectionMetrics(table, item, input);
   if (metrics) output.ItemCollectionMetrics = metrics;
   return output;
+}
+
+/** Checks `ReturnValues` of PutItem and DeleteItem, which allow only NONE and ALL_OLD. */
+export function allOldOrNone(returnValues: unknown): "NONE" | "ALL_OLD" {
+  if (returnValues === undefined || returnValues === "NONE") return "NONE";
+  if (returnValues === "ALL_OLD") return "ALL_OLD";
+  throw validationError("ReturnValues can only be ALL_OLD or NONE");
 }
 
 /**

@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { Item } from "../attribute_value.ts";
 import { TOKEN_SPACE } from "../../cluster/key_layout.ts";
 import { validationError } from "../errors.ts";
 import { type Condition, type DocumentPath } from "../expressions/mod.ts";
