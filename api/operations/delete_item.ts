@@ -4,7 +4,7 @@
  * @module
  */
 
-import { conditionalCheckFailed, validationError } from "../errors.ts";
+import { conditionalCheckFailed } from "../errors.ts";
 import { evaluateCondition } from "../expressions/mod.ts";
 import { checkRequestShape, type OperationModel } from "../request_shape.ts";
 import { ATTRIBUTE_MAP_SHAPE, type OperationContext } from "./context.ts";
