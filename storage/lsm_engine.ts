@@ -31,8 +31,8 @@
  * Memory: at most (1 + maxFrozenMemtables) memtables, plus the block cache capacity. The cache
  * bounds the cached data blocks, index partitions and filter partitions together with what open
  * tables pin, which is their properties and partition indexes (see `sstable_reader.ts`). The
- * pinned part grows with the data by about one partition index entry per 0.3 to 1 MB, and only
- * if it alone exceeded the capacity would memory pass it. `stats().accountedMemoryBytes` is the
+ * pinned part grows with the data by one partition index entry per 60 KB to 1.3 MB, depending
+ * on the entry size, and only if it alone exceeded the capacity would memory pass it. `stats().accountedMemoryBytes` is the
  * sum of these charges.
  *
  * @module
