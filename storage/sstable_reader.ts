@@ -4,13 +4,13 @@
  * "SSTable".
  *
  * Memory: `open` reads the footer, the properties block and the partition index, verifies them
- * and keeps only them for the reader's lifetime (they are "pinned", and charged to the block
- * cache with `BlockCache.pin`). Everything else, filter and index partitions as well as data
- * blocks, is read on demand, verified, and shared through the {@linkcode BlockCache}, so the
- * memory of all tables together stays within the cache capacity plus the pinned bytes, which
- * grow by one partition index entry per 60 KB to 1.3 MB of data (small to 1 KiB values; see
- * `FORMAT.md`). A format-1 table is read as one
- * partition whose filter and index are the table's only filter and index blocks.
+ * and keeps only them for the reader's lifetime. These bytes are "pinned" and charged to the
+ * block cache with `BlockCache.pin`. Everything else, filter and index partitions as well as data
+ * blocks, is read on demand, verified, and shared through the {@linkcode BlockCache}. So the
+ * memory of all tables together stays within the cache capacity, unless the pinned bytes alone
+ * exceed it. They grow by one partition index entry per 60 KB to 1.3 MB of data (small to 1 KiB
+ * values; see `FORMAT.md`). A format-1 table is read as one partition whose filter and index are
+ * the table's only filter and index blocks.
  *
  * Without a cache (or without a file number, the cache key) every block is read from the file on
  * each use.
