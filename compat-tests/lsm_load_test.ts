@@ -81,11 +81,23 @@ async function residentBytes(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * Sums the sizes of the files under `path`. The running server deletes WAL segments and merged
+ * tables at any moment, so a file that disappears between the listing and its `stat` counts as 0.
+ */
 async function directoryBytes(path: string): Promise<number> {
   let total = 0;
   for await (const entry of Deno.readDir(path)) {
     const child = `${path}/${entry.name}`;
-    total += entry.isDirectory ? await directoryBytes(child) : (await Deno.stat(child)).size;
+    if (entry.isDirectory) {
+      total += await directoryBytes(child);
+      continue;
+    }
+    try {
+      total += (await Deno.stat(child)).size;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
   return total;
 }
