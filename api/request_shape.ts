@@ -207,7 +207,7 @@ function notExpected(value: unknown, message: string): Error {
   return serializationError(message);
 }
 
-/** The Java class DynamoDB's deserializer reports for a JSON number. */
+/** Returns the Java class DynamoDB's deserializer reports for a JSON number. */
 function javaNumberClass(value: number): string {
   if (!Number.isInteger(value)) return "java.lang.Double";
   if (value >= -32768 && value <= 32767) return "java.lang.Short";
@@ -299,7 +299,7 @@ function displayValue(value: unknown): string {
 }
 
 /**
- * Whether a table name parameter holds a table ARN, which DynamoDB accepts in place of the name
+ * Returns whether a table name parameter contains a table ARN, which DynamoDB accepts in place of the name
  * (up to 1024 characters).
  */
 function isTableArn(value: string): boolean {

@@ -2,7 +2,7 @@
  * One node's database: the storage engine, the table catalog and the item store, opened together
  * from a data directory and closed together.
  *
- * Data directory layout: `<data>/storage/` holds the storage engine's files (see
+ * Data directory layout: `<data>/storage/` contains the storage engine's files (see
  * `storage/FORMAT.md`). Everything else (catalog, items, indexes) lives inside the engine.
  *
  * @module
@@ -14,7 +14,7 @@ import type { Logger } from "../util/logger.ts";
 import { Catalog } from "./catalog.ts";
 import { ItemStore } from "./item_store.ts";
 
-/** How the WAL is synced: on every batch, or on a timer (acknowledging before the sync). */
+/** The WAL sync mode: on every batch, or on a timer that acknowledges writes before the sync. */
 export type WalSyncMode = { mode: "always" } | { mode: "batch"; intervalMs: number };
 
 /** Options of {@linkcode Database.open}. */

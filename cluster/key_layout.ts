@@ -1,5 +1,5 @@
 /**
- * Where items live in the storage engine's key space.
+ * The layout of items in the storage engine's key space.
  *
  * An item of a table (or an entry of an index) with partition key value `pk` and sort key value
  * `sk` is stored under
@@ -152,7 +152,7 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   return end;
 }
 
-/** The key immediately after `key` in byte order: `key ‖ 0x00`. */
+/** Returns the key immediately after `key` in byte order: `key ‖ 0x00`. */
 export function keySuccessor(key: Uint8Array): Uint8Array {
   const next = new Uint8Array(key.length + 1);
   next.set(key);
