@@ -35,7 +35,7 @@ export class Database {
   readonly items: ItemStore;
   readonly #logger: Logger;
   /** Background tasks (purges, statistics) that `close` waits for. */
-  readonly #purges = new Set<Promise<void>>();
+  readonly #backgroundTasks = new Set<Promise<void>>();
   #closing = false;
 
   private constructor(engine: StorageEngine, catalog: Catalog, logger: Logger) {
@@ -80,8 +80,8 @@ export class Database {
   }
 
   #track(work: Promise<void>): void {
-    this.#purges.add(work);
-    work.finally(() => this.#purges.delete(work));
+    this.#backgroundTasks.add(work);
+    work.finally(() => this.#backgroundTasks.delete(work));
   }
 
   /**
@@ -107,7 +107,7 @@ export class Database {
   /** Waits for background purges to stop, then closes the engine. */
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.allSettled([...this.#purges]);
+    await Promise.allSettled([...this.#backgroundTasks]);
     await this.engine.close();
   }
 }

@@ -92,7 +92,7 @@ export class ItemStore {
   }
 
   /**
-   * Returns the stored JSON text of the item with `key`, or undefined. Lets GetItem answer
+   * Returns the stored JSON text of the item with `key`, or undefined. Lets GetItem respond
    * without parsing and re-serialising the item.
    */
   async getJson(table: TableDefinition, key: Item): Promise<string | undefined> {
@@ -353,8 +353,12 @@ function maxBigInt(a: bigint, b: bigint): bigint {
 
 /** Maps bytes one-to-one onto a string, for use as a Map key. */
 function binaryString(bytes: Uint8Array): string {
+  // fromCharCode over chunks converts natively; keys are at most a few KB, well under the
+  // argument-count limit of one call.
   let text = "";
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  for (let start = 0; start < bytes.length; start += 8192) {
+    text += String.fromCharCode(...bytes.subarray(start, start + 8192));
+  }
   return text;
 }
 

@@ -88,11 +88,23 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 
 /** Returns the key prefix shared by every item with partition key value `partitionKey`. */
 export function partitionKeyPrefix(keySpaceId: number, partitionKey: AttributeValue): Uint8Array {
-  const encoded = encodeKeyValue(partitionKey);
-  const prefix = new Uint8Array(HEADER_BYTES + encoded.length);
-  writeHeader(prefix, keySpaceId, tokenOf(keySpaceId, encoded));
-  prefix.set(encoded, HEADER_BYTES);
-  return prefix;
+  return buildKey(keySpaceId, encodeKeyValue(partitionKey));
+}
+
+/** Builds `header ‖ encodedPartitionKey ‖ encodedSortKey` in one allocation. */
+function buildKey(
+  keySpaceId: number,
+  encodedPartitionKey: Uint8Array,
+  encodedSortKey?: Uint8Array,
+): Uint8Array {
+  const sortKeyBytes = encodedSortKey?.length ?? 0;
+  const key = new Uint8Array(HEADER_BYTES + encodedPartitionKey.length + sortKeyBytes);
+  writeHeader(key, keySpaceId, tokenOf(keySpaceId, encodedPartitionKey));
+  key.set(encodedPartitionKey, HEADER_BYTES);
+  if (encodedSortKey !== undefined) {
+    key.set(encodedSortKey, HEADER_BYTES + encodedPartitionKey.length);
+  }
+  return key;
 }
 
 /**
@@ -102,11 +114,11 @@ export function partitionKeyPrefix(keySpaceId: number, partitionKey: AttributeVa
 export function itemStorageKey(keySpaceId: number, schema: KeySchema, item: Item): Uint8Array {
   const partitionValue = item[schema.partitionKey.name];
   assert(partitionValue !== undefined, "item lacks its partition key");
-  const prefix = partitionKeyPrefix(keySpaceId, partitionValue);
-  if (schema.sortKey === undefined) return prefix;
+  const encodedPartitionKey = encodeKeyValue(partitionValue);
+  if (schema.sortKey === undefined) return buildKey(keySpaceId, encodedPartitionKey);
   const sortValue = item[schema.sortKey.name];
   assert(sortValue !== undefined, "item lacks its sort key");
-  return concatBytes(prefix, encodeKeyValue(sortValue));
+  return buildKey(keySpaceId, encodedPartitionKey, encodeKeyValue(sortValue));
 }
 
 /** Returns the table-key suffix appended to index entries: enc(pk) ‖ enc(sk) of the table. */
@@ -167,7 +179,7 @@ export interface SortKeyCondition {
 
 /**
  * Returns the storage key range `[start, end)` of the items under `prefix` (one partition key
- * value) whose sort key satisfies `condition`; all of them when it is undefined.
+ * value) whose sort key satisfies `condition`, or of all of them when it is undefined.
  *
  * Encoded sort keys are prefix-free, so the keys of items with sort key `v` are exactly those
  * starting with `prefix ‖ enc(v)`. For `begins_with`, the encoding of a string or binary without

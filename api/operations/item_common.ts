@@ -142,7 +142,7 @@ export function wantsOldItemOnFailure(input: Record<string, unknown>): boolean {
 /**
  * Renders `ConsumedCapacity` for one table, or undefined when the client did not ask for it
  * (`ReturnConsumedCapacity` absent or NONE). Pass `usage` as a function to skip computing item
- * sizes when nobody asked.
+ * sizes when the client did not ask.
  */
 export function renderConsumedCapacity(
   tableName: string,
@@ -270,4 +270,11 @@ export function itemCollectionMetrics(
     ItemCollectionKey: { [partitionKey]: key[partitionKey] },
     SizeEstimateRangeGB: [0, 1],
   };
+}
+
+/** Returns the key attribute names of a key schema, partition key first (DynamoDB's order). */
+export function keyAttributeNames(schema: KeySchema): string[] {
+  const names = [schema.partitionKey.name];
+  if (schema.sortKey !== undefined) names.push(schema.sortKey.name);
+  return names;
 }

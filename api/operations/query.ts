@@ -41,7 +41,7 @@ import {
   TABLE_NAME_SHAPE,
 } from "./context.ts";
 import { ATTRIBUTES_TO_GET_SHAPE } from "./get_item.ts";
-import { expressionAttributes, validateLegacyValues } from "./item_common.ts";
+import { expressionAttributes, keyAttributeNames, validateLegacyValues } from "./item_common.ts";
 import { CONDITIONAL_OPERATOR_SHAPE } from "./put_item.ts";
 import { parseFilterAndProjection, readPage, resolveSelect } from "./read_page.ts";
 import { requireTable } from "./table_description.ts";
@@ -173,7 +173,7 @@ function checkStartKeyInQuery(
   }
 }
 
-/** Whether a key condition on this key schema names one full primary key. */
+/** Returns whether a key condition on this key schema names one full primary key. */
 function returnsSingleItem(keySchema: KeySchema, keyCondition: KeyConditionResult): boolean {
   return keySchema.sortKey === undefined || keyCondition.sortKeyCondition?.operator === "=";
 }
@@ -192,12 +192,10 @@ function parseQueryExpressions(input: Record<string, unknown>, keySchema: KeySch
   // DynamoDB parses the filter and projection before the key condition.
   const { filter, projection } = parseFilterAndProjection(input, attributes, "QueryFilter");
   if (filter !== undefined) {
-    const keyNames = [keySchema.partitionKey.name];
-    if (keySchema.sortKey) keyNames.push(keySchema.sortKey.name);
     const parameter = typeof input.FilterExpression === "string"
       ? "Filter Expression"
       : "QueryFilter";
-    assertFilterAvoidsKeyAttributes(filter, keyNames, parameter);
+    assertFilterAvoidsKeyAttributes(filter, keyAttributeNames(keySchema), parameter);
   }
   let keyCondition: KeyConditionResult;
   if (typeof input.KeyConditionExpression === "string") {

@@ -51,6 +51,7 @@ import {
   checkItemSize,
   checkUpdatedItem,
   expressionAttributes,
+  keyAttributeNames,
   keyOf,
   renderConsumedCapacity,
   validateKeyInput,
@@ -268,9 +269,14 @@ function evaluateAction(action: PlannedAction, current: Item | undefined): Actio
         };
       case "Update": {
         const base = current ?? structuredClone(action.key);
-        const applied = applyUpdate(base, action.update!, keyAttributeNames(action.table), {
-          itemExists: current !== undefined,
-        });
+        const applied = applyUpdate(
+          base,
+          action.update!,
+          keyAttributeNames(action.table.keySchema),
+          {
+            itemExists: current !== undefined,
+          },
+        );
         checkUpdatedItem(applied.item);
         checkIndexKeyAttributes(action.table, applied.item);
         return { reason: { Code: "None" }, before: current, after: applied.item };
@@ -282,11 +288,6 @@ function evaluateAction(action: PlannedAction, current: Item | undefined): Actio
     }
     throw error;
   }
-}
-
-function keyAttributeNames(table: TableDefinition): string[] {
-  const { partitionKey, sortKey } = table.keySchema;
-  return sortKey === undefined ? [partitionKey.name] : [partitionKey.name, sortKey.name];
 }
 
 function transactionCanceled(reasons: ActionOutcome["reason"][]): DynamoDBError {

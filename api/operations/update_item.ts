@@ -6,7 +6,6 @@
  */
 
 import type { Item } from "../attribute_value.ts";
-import type { TableDefinition } from "../../cluster/catalog.ts";
 import { conditionalCheckFailed } from "../errors.ts";
 import {
   applyUpdate,
@@ -26,6 +25,7 @@ import {
   checkIndexKeyAttributes,
   checkUpdatedItem,
   itemCollectionMetrics,
+  keyAttributeNames,
   renderConsumedCapacity,
   validateKeyInput,
   validateLegacyValues,
@@ -66,7 +66,9 @@ export async function updateItem(
     },
   );
   const table = requireTable(context, input.TableName as string);
-  if (update !== undefined) assertKeyAttributesUnchanged(update, keyNames(table));
+  if (update !== undefined) {
+    assertKeyAttributesUnchanged(update, keyAttributeNames(table.keySchema));
+  }
   const key = validateKeyInput(input.Key, table.keySchema, { style: "current", envelope: true });
   if (update === undefined && input.AttributeUpdates !== undefined) {
     update = convertAttributeUpdates(
@@ -86,7 +88,9 @@ export async function updateItem(
     const base = current ?? structuredClone(key);
     const applied = update === undefined
       ? { item: base, updatedPaths: [] as DocumentPath[] }
-      : applyUpdate(base, update, keyNames(table), { itemExists: current !== undefined });
+      : applyUpdate(base, update, keyAttributeNames(table.keySchema), {
+        itemExists: current !== undefined,
+      });
     checkUpdatedItem(applied.item);
     checkIndexKeyAttributes(table, applied.item);
     return {
@@ -109,12 +113,6 @@ export async function updateItem(
   const metrics = itemCollectionMetrics(table, key, input);
   if (metrics) output.ItemCollectionMetrics = metrics;
   return output;
-}
-
-/** Names of the key attributes, partition key first (the order DynamoDB reports them in). */
-function keyNames(table: TableDefinition): string[] {
-  const { partitionKey, sortKey } = table.keySchema;
-  return sortKey === undefined ? [partitionKey.name] : [partitionKey.name, sortKey.name];
 }
 
 function returnedAttributes(
