@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import {
+  BatchWriteItemCommand,
   DescribeTimeToLiveCommand,
   ListTagsOfResourceCommand,
   TagResourceCommand,
@@ -161,6 +162,26 @@ Deno.test("transactions, TTL and tags through the AWS SDK", async (t) => {
       assert.equal(responses[0]!.Item?.amount?.N, "45");
       assert.equal(responses[1]!.Item, undefined);
       assert.deepEqual(responses[2]!.Item, { amount: { N: "60" } });
+    });
+
+    await t.step("BatchWriteItem reports capacity only on request", async () => {
+      const put = (sk: string) => ({
+        PutRequest: { Item: { PK: { S: "BATCH" }, SK: { S: sk }, body: { S: "x".repeat(1500) } } },
+      });
+      const reported = await client.send(
+        new BatchWriteItemCommand({
+          RequestItems: { [TableName]: [put("1"), put("2")] },
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      );
+      // Each item is about 1.5 KB, so each write costs 2 units.
+      assert.deepEqual(reported.ConsumedCapacity, [
+        { TableName, CapacityUnits: 4, WriteCapacityUnits: 4 },
+      ]);
+      const silent = await client.send(
+        new BatchWriteItemCommand({ RequestItems: { [TableName]: [put("3")] } }),
+      );
+      assert.equal(silent.ConsumedCapacity, undefined);
     });
 
     await t.step("time to live can be enabled and described", async () => {

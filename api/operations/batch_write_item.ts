@@ -93,11 +93,16 @@ export async function batchWriteItem(
     }
   }
 
-  const writes: WriteRequest<CapacityUsage>[] = planned.map((write) => ({
+  const report = input.ReturnConsumedCapacity;
+  const wantsCapacity = report === "TOTAL" || report === "INDEXES";
+  const writes: WriteRequest<CapacityUsage | undefined>[] = planned.map((write) => ({
     table: write.table,
     key: write.key,
     decide: (current) => {
-      const result = writeUsage(write.table, current, write.item ?? undefined);
+      // Item sizes are computed only when the client asked for consumed capacity.
+      const result = wantsCapacity
+        ? writeUsage(write.table, current, write.item ?? undefined)
+        : undefined;
       if (write.item !== null) return { item: write.item, result };
       // Deleting an absent item writes nothing.
       return { item: current === undefined ? undefined : null, result };
@@ -106,8 +111,9 @@ export async function batchWriteItem(
   const usages = await context.items.writeAtomically(writes);
 
   const output: Record<string, unknown> = { UnprocessedItems: {} };
-  const capacities = summariseCapacity(planned, usages, input.ReturnConsumedCapacity);
-  if (capacities.length > 0) output.ConsumedCapacity = capacities;
+  if (wantsCapacity) {
+    output.ConsumedCapacity = summariseCapacity(planned, usages as CapacityUsage[], report);
+  }
   return output;
 }
 
