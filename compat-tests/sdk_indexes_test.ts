@@ -32,6 +32,12 @@ interface Order {
   placedAt: string;
 }
 
+/** Orders by `placedAt`, ISO dates in ASCII, so code unit order is date order. */
+function byPlacedAt(a: Order, b: Order): number {
+  if (a.placedAt === b.placedAt) return 0;
+  return a.placedAt < b.placedAt ? -1 : 1;
+}
+
 function orders(): Order[] {
   const statuses = ["OPEN", "SHIPPED", "CANCELLED"];
   return Array.from({ length: 30 }, (_, index) => ({
@@ -94,7 +100,7 @@ Deno.test("secondary indexes through the AWS SDK", async (t) => {
         }),
       );
       const expected = items.filter((item) => item.status === "SHIPPED")
-        .sort((a, b) => a.placedAt < b.placedAt ? -1 : a.placedAt > b.placedAt ? 1 : 0);
+        .sort(byPlacedAt);
       assert.equal(result.Count, expected.length);
       const placed = result.Items!.map((item) => item.placedAt!.S);
       assert.deepEqual(placed, expected.map((item) => item.placedAt));

@@ -94,7 +94,10 @@ export function isExpired(
 }
 
 /**
- * Deletes expired items of every TTL-enabled table once. Returns the number deleted. Reads at a
+ * Deletes expired items of every TTL-enabled table once.
+ *
+ * NOTE: each sweep reads every item of every TTL-enabled table, so its cost grows with the data;
+ * a large store needs an expiry index instead. Returns the number deleted. Reads at a
  * snapshot and deletes each candidate under its key lock after re-checking it.
  */
 export async function sweepExpiredItems(
