@@ -8,7 +8,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { startService } from "./api/service.ts";
+import { Http1Server } from "./api/http1_server.ts";
+import { createApp } from "./api/server.ts";
+import { type Service, startService } from "./api/service.ts";
 import type { WalSyncMode } from "./cluster/database.ts";
 import { Logger, parseLogLevel } from "./util/logger.ts";
 
@@ -33,6 +35,9 @@ Options of serve:
   --memtable-mb N           Size at which the in-memory table is flushed to disk, in MiB
                             (default 64)
   --block-cache-mb N        Size of the cache of SSTable data blocks, in MiB (default 256)
+  --http-server KIND        http1: Strata's own HTTP/1.1 server (default, faster); hono: the
+                            Hono application on Deno.serve (also speaks HTTP/2 with TLS
+                            terminated in front)
 
 Example:
   strata serve --port 8000 --data ./data
@@ -50,6 +55,7 @@ interface ServeOptions {
   walSync: WalSyncMode;
   memtableSizeBytes: number;
   blockCacheSizeBytes: number;
+  httpServer: "http1" | "hono";
 }
 
 function parseServeOptions(args: string[]): ServeOptions {
@@ -65,6 +71,7 @@ function parseServeOptions(args: string[]): ServeOptions {
         "wal-sync": { type: "string", default: "always" },
         "memtable-mb": { type: "string", default: "64" },
         "block-cache-mb": { type: "string", default: "256" },
+        "http-server": { type: "string", default: "http1" },
       },
       // The only positional accepted is N in `--wal-sync batch-ms N`.
       allowPositionals: true,
@@ -92,6 +99,10 @@ function parseServeOptions(args: string[]): ServeOptions {
     );
   }
   if (values.data.trim() === "") throw new UsageError("invalid --data: the path is empty");
+  const httpServer = values["http-server"];
+  if (httpServer !== "http1" && httpServer !== "hono") {
+    throw new UsageError(`invalid --http-server '${httpServer}': expected http1 or hono`);
+  }
   return {
     host: values.host,
     port,
@@ -100,6 +111,7 @@ function parseServeOptions(args: string[]): ServeOptions {
     walSync: parseWalSync(walSyncText),
     memtableSizeBytes: parseMebibytes("--memtable-mb", values["memtable-mb"]),
     blockCacheSizeBytes: parseMebibytes("--block-cache-mb", values["block-cache-mb"]),
+    httpServer,
   };
 }
 
@@ -139,23 +151,16 @@ async function serve(options: ServeOptions): Promise<number> {
       controller.abort();
     },
   });
-  const server = Deno.serve({
-    hostname: options.host,
-    port: options.port,
-    signal: controller.signal,
-    onListen: ({ hostname, port }) => {
-      logger.info("server.started", {
-        host: hostname,
-        port,
-        dataDirectory: options.dataDirectory,
-        version: VERSION,
-      });
-    },
-    onError: (error) => {
-      logger.error("server.request_failed", { error });
-      return new Response("Internal Server Error", { status: 500 });
-    },
-  }, service.app.fetch);
+  const onListen = (hostname: string, port: number) => {
+    logger.info("server.started", {
+      host: hostname,
+      port,
+      dataDirectory: options.dataDirectory,
+      httpServer: options.httpServer,
+      version: VERSION,
+    });
+  };
+  const server = listen(options, service, controller.signal, onListen, logger);
 
   const stop = (signal: string) => {
     logger.info("server.stopping", { signal });
@@ -172,6 +177,37 @@ async function serve(options: ServeOptions): Promise<number> {
   await service.close();
   logger.info("server.stopped", { exitCode });
   return exitCode;
+}
+
+/** Starts the chosen HTTP server; it stops once `signal` is aborted. */
+function listen(
+  options: ServeOptions,
+  service: Service,
+  signal: AbortSignal,
+  onListen: (hostname: string, port: number) => void,
+  logger: Logger,
+): { finished: Promise<void> } {
+  if (options.httpServer === "http1") {
+    const server = Http1Server.listen({
+      hostname: options.host,
+      port: options.port,
+      handler: service.handler,
+      logger,
+    });
+    signal.addEventListener("abort", () => server.shutdown(), { once: true });
+    onListen(server.hostname, server.port);
+    return server;
+  }
+  return Deno.serve({
+    hostname: options.host,
+    port: options.port,
+    signal,
+    onListen: ({ hostname, port }) => onListen(hostname, port),
+    onError: (error) => {
+      logger.error("server.request_failed", { error });
+      return new Response("Internal Server Error", { status: 500 });
+    },
+  }, createApp(service.handler).fetch);
 }
 
 async function main(args: string[]): Promise<number> {

@@ -28,6 +28,7 @@ Deno.test("strata rejects invalid usage with exit code 2", async () => {
     [["serve", "--port", "70000"], /invalid --port '70000'/],
     [["serve", "--log-level", "loud"], /invalid --log-level 'loud'/],
     [["serve", "--wal-sync", "sometimes"], /invalid --wal-sync 'sometimes'/],
+    [["serve", "--http-server", "nginx"], /invalid --http-server 'nginx'/],
     [["serve", "--unknown"], /Unknown option '--unknown'/],
     [["serve", "--wal-sync", "batch-ms", "0"], /invalid --wal-sync 'batch-ms:0'/],
     [["serve", "extra"], /unexpected argument 'extra'/],

@@ -1,35 +1,35 @@
 /**
  * Wires a node together: opens the database, resumes background work (index backfills and table
- * purges), and builds the HTTP application that serves the DynamoDB API.
+ * purges), and builds the protocol handler that serves the DynamoDB API over either transport.
  *
  * @module
  */
 
-import type { Hono } from "hono";
 import { Database, type WalSyncMode } from "../cluster/database.ts";
 import type { Logger } from "../util/logger.ts";
-import { createApp, type ServerOptions } from "./server.ts";
+import { createProtocolHandler, type ProtocolHandler, type ProtocolOptions } from "./protocol.ts";
 import type { OperationContext } from "./operations/context.ts";
 import { backfillIndex } from "./operations/index_backfill.ts";
 import { sweepExpiredItems } from "./operations/time_to_live.ts";
 
 /** A running node's API service. */
 export interface Service {
-  app: Hono;
+  /** Serves one request; give it to `Http1Server` or to the Hono app of `server.ts`. */
+  handler: ProtocolHandler;
   database: Database;
   /** Closes the database; call after the HTTP server has stopped. */
   close(): Promise<void>;
 }
 
-/** Opens the database in `dataDirectory` and creates the API application. */
+/** Opens the database in `dataDirectory` and creates the API's protocol handler. */
 export async function startService(options: {
   dataDirectory: string;
   logger: Logger;
   walSync?: WalSyncMode;
   memtableSizeBytes?: number;
   blockCacheSizeBytes?: number;
-  /** See {@linkcode ServerOptions.onAssertionFailure}. */
-  onAssertionFailure?: ServerOptions["onAssertionFailure"];
+  /** See {@linkcode ProtocolOptions.onAssertionFailure}. */
+  onAssertionFailure?: ProtocolOptions["onAssertionFailure"];
 }): Promise<Service> {
   const database = await Database.open({
     dataDirectory: options.dataDirectory,
@@ -57,13 +57,13 @@ export async function startService(options: {
   }
 
   const sweeper = startTimeToLiveSweeper(backgroundContext, options.logger);
-  const app = createApp({
+  const handler = createProtocolHandler({
     createContext,
     logger: requestLogger,
     onAssertionFailure: options.onAssertionFailure,
   });
   return {
-    app,
+    handler,
     database,
     close: async () => {
       await sweeper.stop();

@@ -9,7 +9,8 @@
  * at 16 connections.
  *
  * Usage: `deno task bench [api] [--duration-ms 3000] [--warmup-ms 500] [--connections 1,16,64]
- * [--targets reference,strata,dynalite] [--operations PutItem,GetItem,Query] [--json FILE]`
+ * [--targets reference,strata,dynalite] [--operations PutItem,GetItem,Query] [--json FILE]
+ * [--strata-deno-flags "--v8-flags=--prof"] [--strata-args "--wal-sync batch-ms:2"]`
  *
  * @module
  */
@@ -52,6 +53,14 @@ interface BenchOptions {
   targetNames: string[];
   operations: Operation[];
   jsonPath: string | undefined;
+  /** Extra `deno run` flags for the Strata server, such as `--v8-flags=--prof`. */
+  strataDenoFlags: string[];
+  /** Extra `serve` arguments for the Strata server, such as `--wal-sync batch-ms:2`. */
+  strataArgs: string[];
+}
+
+function splitFlags(text: string): string[] {
+  return text.split(" ").filter((flag) => flag !== "");
 }
 
 /** Runs the API benchmark with command-line style arguments. */
@@ -62,7 +71,7 @@ export async function runApiBench(args: string[]): Promise<void> {
   const targets: BenchTarget[] = [];
   try {
     for (const name of options.targetNames) {
-      const target = await startTarget(name);
+      const target = await startTarget(name, options);
       targets.push(target);
       console.log(`- ${target.name}: ${target.description}`);
       if (name !== "reference") await prepareData(target);
@@ -106,6 +115,8 @@ function parseBenchOptions(args: string[]): BenchOptions {
       targets: { type: "string", default: "reference,strata,dynalite" },
       operations: { type: "string", default: OPERATIONS.join(",") },
       json: { type: "string" },
+      "strata-deno-flags": { type: "string", default: "" },
+      "strata-args": { type: "string", default: "" },
     },
   });
   const operations = values.operations.split(",") as Operation[];
@@ -121,11 +132,15 @@ function parseBenchOptions(args: string[]): BenchOptions {
     targetNames: values.targets.split(","),
     operations,
     jsonPath: values.json,
+    strataDenoFlags: splitFlags(values["strata-deno-flags"]),
+    strataArgs: splitFlags(values["strata-args"]),
   };
 }
 
-function startTarget(name: string): Promise<BenchTarget> {
-  if (name === "strata") return startStrata();
+function startTarget(name: string, options: BenchOptions): Promise<BenchTarget> {
+  if (name === "strata") {
+    return startStrata({ denoFlags: options.strataDenoFlags, serveArgs: options.strataArgs });
+  }
   if (name === "dynalite") return startDynalite();
   if (name === "reference") return startReference();
   throw new Error(`unknown target ${name}; expected strata, dynalite or reference`);

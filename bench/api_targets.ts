@@ -27,9 +27,18 @@ const DEPENDENCY_DIRECTORY = `${BENCH_DIRECTORY}.deps`;
 export const DYNALITE_VERSION = "4.0.0";
 const PORT_LINE_TIMEOUT_MS = 20_000;
 
-/** Starts Strata with a fresh temporary data directory. */
-export async function startStrata(): Promise<BenchTarget> {
-  const server = await ServerProcess.start({ logLevel: "info" });
+/**
+ * Starts Strata with a fresh temporary data directory. `options.denoFlags` go to `deno run`
+ * (for example `--v8-flags=--prof` to profile the server) and `options.serveArgs` to `serve`.
+ */
+export async function startStrata(
+  options: { denoFlags?: string[]; serveArgs?: string[] } = {},
+): Promise<BenchTarget> {
+  const server = await ServerProcess.start({
+    logLevel: "info",
+    denoFlags: options.denoFlags,
+    extraArgs: options.serveArgs,
+  });
   return {
     name: "strata",
     hostname: "127.0.0.1",

@@ -38,12 +38,12 @@ export interface Target {
 }
 
 /** Starts the server under test (see the module documentation for `STRATA_COMPAT_ENDPOINT`). */
-export async function startTarget(): Promise<Target> {
+export async function startTarget(options: { extraArgs?: string[] } = {}): Promise<Target> {
   const external = Deno.env.get("STRATA_COMPAT_ENDPOINT");
   if (external) {
     return { endpoint: external, server: undefined, close: () => Promise.resolve() };
   }
-  const server = await ServerProcess.start();
+  const server = await ServerProcess.start({ extraArgs: options.extraArgs });
   return { endpoint: server.endpoint, server, close: () => server.close() };
 }
 

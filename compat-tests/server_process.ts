@@ -40,6 +40,8 @@ export interface ServerStartOptions {
   logLevel?: string;
   /** Extra command-line arguments appended after `serve`'s own flags. */
   extraArgs?: string[];
+  /** Extra `deno run` flags placed before `main.ts`, such as `--v8-flags=--prof`. */
+  denoFlags?: string[];
 }
 
 /** A running (or stopped) Strata server process with its data directory. */
@@ -49,6 +51,7 @@ export class ServerProcess {
   readonly #ownsDataDir: boolean;
   readonly #logLevel: string;
   readonly #extraArgs: string[];
+  readonly #denoFlags: string[];
   #child: Deno.ChildProcess | undefined;
   #readers: Promise<void>[] = [];
   #port = 0;
@@ -60,6 +63,7 @@ export class ServerProcess {
     this.#ownsDataDir = ownsDataDir;
     this.#logLevel = options.logLevel ?? "info";
     this.#extraArgs = options.extraArgs ?? [];
+    this.#denoFlags = options.denoFlags ?? [];
   }
 
   /** Spawns a server on a free port and waits until it listens. */
@@ -220,6 +224,7 @@ export class ServerProcess {
       args: [
         "run",
         "-A",
+        ...this.#denoFlags,
         "main.ts",
         "serve",
         "--host",

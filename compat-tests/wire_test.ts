@@ -2,7 +2,8 @@
  * Wire-level tests with plain `fetch` and no SDK: the JSON 1.0 protocol details that clients
  * depend on and the error responses for malformed requests.
  *
- * Method: one server per file. Every response, success or error, must carry a non-empty
+ * Method: one server per HTTP transport (`--http-server http1`, the default, and `hono`), each
+ * put through the same steps. Every response, success or error, must carry a non-empty
  * `x-amzn-RequestId` and an `x-amz-crc32` equal to the CRC-32 of the exact body bytes received
  * (botocore and the Go and Java SDKs verify it). After the malformed requests the server must
  * still answer normal ones.
@@ -39,8 +40,14 @@ interface WireResponse {
   text: string;
 }
 
-Deno.test("DynamoDB wire protocol over plain HTTP", async (t) => {
-  const target = await startTarget();
+for (const httpServer of ["http1", "hono"]) {
+  Deno.test(`DynamoDB wire protocol over plain HTTP (${httpServer})`, async (t) => {
+    await checkWireProtocol(t, httpServer);
+  });
+}
+
+async function checkWireProtocol(t: Deno.TestContext, httpServer: string): Promise<void> {
+  const target = await startTarget({ extraArgs: ["--http-server", httpServer] });
 
   async function send(request: WireRequest): Promise<WireResponse> {
     const headers = new Headers({ "x-amz-date": "20240101T000000Z" });
@@ -201,4 +208,4 @@ Deno.test("DynamoDB wire protocol over plain HTTP", async (t) => {
   } finally {
     await target.close();
   }
-});
+}

@@ -1,0 +1,331 @@
+/**
+ * Tests for the HTTP/1.1 server over real sockets on 127.0.0.1, with a stand-in protocol handler
+ * that echoes what it received: framing (Content-Length, chunked, pipelining), keep-alive rules,
+ * `Expect: 100-continue`, malformed and oversized requests, and shutdown.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
+import { Http1Server, MAX_HEAD_BYTES } from "./http1_server.ts";
+import { MAX_REQUEST_BODY_BYTES, type ProtocolHandler } from "./protocol.ts";
+import { silentLogger } from "../util/logger.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Returns a handler that echoes a JSON summary of each request; `/slow` waits for `gate`. */
+function echoHandler(gate?: Promise<void>): ProtocolHandler {
+  return async (request) => {
+    if (request.path === "/slow") await gate;
+    const body = request.body === undefined ? null : decoder.decode(request.body);
+    return {
+      status: request.body === undefined ? 413 : 200,
+      headers: [["content-type", "application/json"]],
+      body: JSON.stringify({
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        target: request.header("x-amz-target") ?? null,
+        body,
+      }),
+    };
+  };
+}
+
+interface ParsedResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/** Reads whole responses from a raw socket, framed by Content-Length. */
+class RawClient {
+  #pending = new Uint8Array(0);
+  private constructor(readonly socket: Deno.TcpConn) {}
+
+  static async connect(server: Http1Server): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+  }
+
+  async send(text: string | Uint8Array): Promise<void> {
+    const bytes = typeof text === "string" ? encoder.encode(text) : text;
+    let written = 0;
+    while (written < bytes.length) written += await this.socket.write(bytes.subarray(written));
+  }
+
+  /** Reads one response; undefined if the server closed the connection first. */
+  async response(): Promise<ParsedResponse | undefined> {
+    while (true) {
+      const text = latin1(this.#pending);
+      const headEnd = text.indexOf("\r\n\r\n");
+      if (headEnd >= 0) {
+        const lines = text.slice(0, headEnd).split("\r\n");
+        const headers = new Map<string, string>();
+        for (const line of lines.slice(1)) {
+          const colon = line.indexOf(":");
+          headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+        }
+        const length = Number(headers.get("content-length") ?? "0");
+        if (this.#pending.length >= headEnd + 4 + length) {
+          const bodyBytes = this.#pending.slice(headEnd + 4, headEnd + 4 + length);
+          this.#pending = this.#pending.slice(headEnd + 4 + length);
+          if (headers.has("x-amz-crc32")) {
+            assert.equal(headers.get("x-amz-crc32"), String(crc32(bodyBytes)), "x-amz-crc32");
+          }
+          return {
+            status: Number(lines[0]!.split(" ")[1]),
+            headers,
+            body: decoder.decode(bodyBytes),
+          };
+        }
+      }
+      if (!(await this.#read())) return undefined;
+    }
+  }
+
+  /** Returns whether the server closes the connection without sending anything more. */
+  async closedByServer(): Promise<boolean> {
+    try {
+      return !(await this.#read()) && this.#pending.length === 0;
+    } catch {
+      return true;
+    }
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async #read(): Promise<boolean> {
+    const chunk = new Uint8Array(64 * 1024);
+    const count = await this.socket.read(chunk);
+    if (count === null) return false;
+    const joined = new Uint8Array(this.#pending.length + count);
+    joined.set(this.#pending);
+    joined.set(chunk.subarray(0, count), this.#pending.length);
+    this.#pending = joined;
+    return true;
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let index = 0; index < bytes.length; index += 8192) {
+    text += String.fromCharCode(...bytes.subarray(index, index + 8192));
+  }
+  return text;
+}
+
+function post(body: string, extraHeaders = ""): string {
+  return `POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: T.Op\r\n${extraHeaders}` +
+    `Content-Length: ${encoder.encode(body).length}\r\n\r\n${body}`;
+}
+
+async function withServer(
+  test: (server: Http1Server) => Promise<void>,
+  handler: ProtocolHandler = echoHandler(),
+): Promise<void> {
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler,
+    logger: silentLogger,
+  });
+  try {
+    await test(server);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test("http1 answers pipelined requests in order on one connection", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    await client.send(post('{"n":1}') + post('{"n":2}') + post("ünïcode ✓"));
+    const bodies = [];
+    for (let index = 0; index < 3; index++) {
+      const response = await client.response();
+      assert.equal(response?.status, 200);
+      assert.ok(response.headers.get("date"), "date header");
+      assert.equal(response.headers.get("connection"), undefined, "keep-alive by default");
+      bodies.push(JSON.parse(response.body).body);
+    }
+    assert.deepEqual(bodies, ['{"n":1}', '{"n":2}', "ünïcode ✓"]);
+    client.close();
+  });
+});
+
+Deno.test("http1 reads a request split across many writes", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    const request = encoder.encode(post('{"split":true}'));
+    for (let offset = 0; offset < request.length; offset += 7) {
+      await client.send(request.subarray(offset, offset + 7));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const response = await client.response();
+    assert.equal(JSON.parse(response!.body).body, '{"split":true}');
+    client.close();
+  });
+});
+
+Deno.test("http1 decodes a chunked body and ignores trailers", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    await client.send(
+      "POST /path?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: t\r\n\r\n",
+    );
+    const response = await client.response();
+    const echoed = JSON.parse(response!.body);
+    assert.equal(echoed.body, "hello, world");
+    assert.equal(echoed.path, "/path");
+    assert.equal(echoed.query, "x=1");
+    client.close();
+  });
+});
+
+Deno.test("http1 sends 100 Continue before reading an expected body", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    await client.send(
+      "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n",
+    );
+    const interim = await client.response();
+    assert.equal(interim?.status, 100);
+    await client.send("body");
+    const response = await client.response();
+    assert.equal(JSON.parse(response!.body).body, "body");
+    client.close();
+  });
+});
+
+Deno.test("http1 closes after Connection: close and after HTTP/1.0 requests", async () => {
+  await withServer(async (server) => {
+    for (const request of [post("{}", "Connection: close\r\n"), "GET / HTTP/1.0\r\n\r\n"]) {
+      const client = await RawClient.connect(server);
+      await client.send(request);
+      const response = await client.response();
+      assert.equal(response?.status, 200);
+      assert.equal(response.headers.get("connection"), "close");
+      assert.ok(await client.closedByServer(), "server closes the connection");
+      client.close();
+    }
+    const keptAlive = await RawClient.connect(server);
+    await keptAlive.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n");
+    assert.equal((await keptAlive.response())?.headers.get("connection"), undefined);
+    assert.equal((await keptAlive.response())?.headers.get("connection"), "close");
+    keptAlive.close();
+  });
+});
+
+Deno.test("http1 answers malformed requests with 400 and closes", async () => {
+  await withServer(async (server) => {
+    const malformed = [
+      "NOT A REQUEST\r\n\r\n",
+      "POST / HTTP/2.0\r\n\r\n",
+      "POST / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+      "POST / HTTP/1.1\r\n folded: x\r\n\r\n",
+      "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ];
+    const statuses = [];
+    for (const request of malformed) {
+      const client = await RawClient.connect(server);
+      await client.send(request);
+      const response = await client.response();
+      statuses.push(response?.status);
+      assert.ok(await client.closedByServer(), `closed after ${JSON.stringify(request)}`);
+      client.close();
+    }
+    assert.deepEqual(statuses, [400, 505, 400, 400, 400, 400, 400, 400]);
+  });
+});
+
+Deno.test("http1 answers 431 to a head over the limit", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    await client.send(`POST / HTTP/1.1\r\nX-Big: ${"a".repeat(MAX_HEAD_BYTES)}\r\n\r\n`);
+    assert.equal((await client.response())?.status, 431);
+    client.close();
+  });
+});
+
+Deno.test("http1 answers an oversized body without reading it, then closes", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    const declared = MAX_REQUEST_BODY_BYTES + 1;
+    await client.send(`POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ${declared}\r\n\r\n`);
+    // Part of the body is already sent when the response arrives.
+    await client.send(new Uint8Array(256 * 1024));
+    const response = await client.response();
+    assert.equal(response?.status, 413);
+    assert.equal(JSON.parse(response.body).body, null, "the handler saw no body");
+    assert.equal(response.headers.get("connection"), "close");
+    client.close();
+  });
+});
+
+Deno.test("http1 shutdown closes idle connections and finishes busy ones", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: echoHandler(gate),
+    logger: silentLogger,
+  });
+  const idle = await RawClient.connect(server);
+  await idle.send(post("{}"));
+  assert.equal((await idle.response())?.status, 200);
+  const busy = await RawClient.connect(server);
+  await busy.send("POST /slow HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+
+  let finished = false;
+  const shutdown = server.shutdown().then(() => (finished = true));
+  assert.ok(await idle.closedByServer(), "idle connection closed at once");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(finished, false, "shutdown waits for the busy request");
+  release();
+  const response = await busy.response();
+  assert.equal(response?.status, 200);
+  assert.equal(response.headers.get("connection"), "close");
+  await shutdown;
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+    "no longer accepting",
+  );
+  idle.close();
+  busy.close();
+});
+
+Deno.test("http1 closes a connection stuck in the middle of a request", async () => {
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: echoHandler(),
+    logger: silentLogger,
+    requestTimeoutMs: 200,
+  });
+  try {
+    const client = await RawClient.connect(server);
+    await client.send("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    const started = performance.now();
+    assert.ok(await client.closedByServer());
+    const waitedMs = performance.now() - started;
+    assert.ok(waitedMs >= 150, `closed after ${waitedMs} ms, before the timeout`);
+    assert.ok(waitedMs < 5000, `closed after ${waitedMs} ms`);
+    client.close();
+  } finally {
+    await server.shutdown();
+  }
+});
