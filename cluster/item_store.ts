@@ -17,7 +17,7 @@
 
 import type { Item } from "../api/attribute_value.ts";
 import { keyValueSizeBytes } from "../api/item_size.ts";
-import { compareKeys } from "../storage/engine.ts";
+import { binaryString, compareKeys } from "../storage/engine.ts";
 import type { Entry, Snapshot, StorageEngine, WriteOperation } from "../storage/engine.ts";
 import type { IndexDefinition, KeySchema, TableDefinition } from "./catalog.ts";
 import { decodeItem, encodeItem, storedItemJson } from "./item_codec.ts";
@@ -352,14 +352,5 @@ function maxBigInt(a: bigint, b: bigint): bigint {
 }
 
 /** Maps bytes one-to-one onto a string, for use as a Map key. */
-function binaryString(bytes: Uint8Array): string {
-  // fromCharCode over chunks converts natively; keys are at most a few KB, well under the
-  // argument-count limit of one call.
-  let text = "";
-  for (let start = 0; start < bytes.length; start += 8192) {
-    text += String.fromCharCode(...bytes.subarray(start, start + 8192));
-  }
-  return text;
-}
 
 export type { Entry };

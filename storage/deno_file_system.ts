@@ -6,6 +6,10 @@
  * cursor, so concurrent async reads of one file would race on `seek`. A read of a cached page takes
  * microseconds; an uncached read blocks the event loop for one disk access.
  *
+ * Appends use a synchronous `write` as well: it only copies into the page cache, which costs less
+ * than handing the call to Deno's thread pool and back (about 5% more commit groups per second in
+ * the engine's write loop, measured on a 2-core VM). Syncs stay asynchronous.
+ *
  * A full device (`ENOSPC`) becomes a `StorageError` of kind "no-space"; other errors pass through
  * unchanged so callers see Deno's error class and message.
  *
@@ -43,11 +47,20 @@ class DenoWritableFile implements WritableFile {
     return this.#sizeBytes;
   }
 
-  async append(data: Uint8Array): Promise<void> {
+  append(data: Uint8Array): Promise<void> {
+    try {
+      this.#appendSync(data);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #appendSync(data: Uint8Array): void {
     let written = 0;
     try {
       while (written < data.length) {
-        written += await this.#file.write(data.subarray(written));
+        written += this.#file.writeSync(data.subarray(written));
       }
     } catch (error) {
       rethrow(error, this.#path);

@@ -11,15 +11,19 @@
  * Once frozen, a memtable takes no more inserts and is flushed to an SSTable.
  *
  * Given a hasher, the memtable also keeps a bloom filter of its user keys, sized for the memtable
- * size, so a lookup of a key it does not hold usually skips the tree search. That search touches
- * about twenty scattered entries, which makes it the largest cost of reading an absent key.
+ * size, so a lookup of a key it does not hold usually skips building the key's map string.
+ *
+ * Point lookups at or above a key's newest sequence (every read that is not from an older
+ * snapshot) go through a hash map from user key to newest version. The tree search it replaces
+ * compares about twenty keys byte by byte. Snapshot reads of overwritten keys still search the
+ * tree.
  *
  * @module
  */
 
 import sortedBtree from "sorted-btree";
 import { assert } from "../util/assert.ts";
-import { compareKeys } from "./engine.ts";
+import { binaryString, compareKeys } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry, MAX_SEQUENCE } from "./internal_key.ts";
 import { type BloomHash, bloomHash, MutableBloomFilter } from "./bloom_filter.ts";
 import type { Hasher } from "./sstable_format.ts";
@@ -31,6 +35,12 @@ import type { Hasher } from "./sstable_format.ts";
  * bytes per version; V8 does not report object sizes, so this stays an estimate.
  */
 export const MEMTABLE_ENTRY_OVERHEAD_BYTES = 320;
+
+/**
+ * Estimated bytes of the newest-version map per distinct user key, beyond the key string's one
+ * byte per key byte: the map slot and the string header. An estimate, like the entry overhead.
+ */
+export const MEMTABLE_KEY_OVERHEAD_BYTES = 64;
 
 // The package is CommonJS: under Deno its default import is `module.exports`, whose `default`
 // property is the class.
@@ -50,6 +60,8 @@ export interface MemtableOptions {
 /** Sorted in-memory versions; see the module documentation. */
 export class Memtable {
   readonly #tree = new BTree<InternalEntry, undefined>(undefined, compareInternal);
+  /** Newest version of each user key, by {@linkcode binaryString} of the key. */
+  readonly #newest = new Map<string, InternalEntry>();
   readonly #hasher: Hasher | undefined;
   readonly #filter: MutableBloomFilter | undefined;
   #sizeBytes = 0;
@@ -90,6 +102,14 @@ export class Memtable {
     assert(inserted, `sequence ${entry.sequence} inserted twice for one key`);
     if (this.#filter) this.#filter.addHash(bloomHash(this.#hasher!, entry.userKey));
     this.#sizeBytes += entry.userKey.length + entry.value.length + MEMTABLE_ENTRY_OVERHEAD_BYTES;
+    const mapKey = binaryString(entry.userKey);
+    const newest = this.#newest.get(mapKey);
+    if (newest === undefined) {
+      this.#sizeBytes += entry.userKey.length + MEMTABLE_KEY_OVERHEAD_BYTES;
+      this.#newest.set(mapKey, entry);
+    } else if (newest.sequence < entry.sequence) {
+      this.#newest.set(mapKey, entry);
+    }
   }
 
   /**
@@ -101,6 +121,9 @@ export class Memtable {
       const keyHash = hash ?? bloomHash(this.#hasher!, userKey);
       if (!this.#filter.mayContainHash(keyHash)) return undefined;
     }
+    const newest = this.#newest.get(binaryString(userKey));
+    if (newest === undefined) return undefined;
+    if (newest.sequence <= sequence) return newest;
     const pair = this.#tree.getPairOrNextHigher(probe(userKey, sequence));
     if (!pair) return undefined;
     const entry = pair[0];

@@ -7,7 +7,11 @@
 
 import assert from "node:assert/strict";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
-import { Memtable, MEMTABLE_ENTRY_OVERHEAD_BYTES } from "./memtable.ts";
+import {
+  Memtable,
+  MEMTABLE_ENTRY_OVERHEAD_BYTES,
+  MEMTABLE_KEY_OVERHEAD_BYTES,
+} from "./memtable.ts";
 import { bloomHash } from "./bloom_filter.ts";
 import { loadHasher } from "./sstable_format.ts";
 
@@ -37,8 +41,42 @@ Deno.test("memtable returns newest version at a sequence", () => {
 Deno.test("memtable accounts size per version", () => {
   const memtable = new Memtable();
   memtable.add(put(key(1, 2, 3), 1, 10));
-  assert.equal(memtable.sizeBytes, 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES);
+  const firstVersionBytes = 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + 3 + MEMTABLE_KEY_OVERHEAD_BYTES;
+  assert.equal(memtable.sizeBytes, firstVersionBytes);
   assert.equal(memtable.entryCount, 1);
+  // A second version of the same key adds no map entry.
+  memtable.add(put(key(1, 2, 3), 2, 11));
+  assert.equal(memtable.sizeBytes, firstVersionBytes + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES);
+});
+
+Deno.test("memtable get matches a scan of all versions", () => {
+  const memtable = new Memtable();
+  const inserted: InternalEntry[] = [];
+  let seed = 7;
+  const random = (limit: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % limit;
+  };
+  for (let sequence = 1; sequence <= 2000; sequence++) {
+    const entry = random(5) === 0
+      ? { userKey: key(random(40)), sequence, kind: EntryKind.Delete, value: new Uint8Array(0) }
+      : put(key(random(40)), sequence, random(256));
+    inserted.push(entry);
+    memtable.add(entry);
+  }
+  // Probes at random points and just around every version, where an off-by-one would show.
+  const probes = inserted.flatMap((entry) =>
+    [-1, 0, 1].map((offset) => ({ userKey: entry.userKey, sequence: entry.sequence + offset }))
+  );
+  for (let index = 0; index < 2000; index++) {
+    probes.push({ userKey: key(random(45)), sequence: random(2100) });
+  }
+  for (const { userKey, sequence } of probes) {
+    const expected = inserted
+      .filter((entry) => entry.userKey[0] === userKey[0] && entry.sequence <= sequence)
+      .at(-1);
+    assert.deepEqual(memtable.get(userKey, sequence), expected, `key ${userKey[0]} at ${sequence}`);
+  }
 });
 
 Deno.test("memtable rejects inserts once frozen", () => {
@@ -125,5 +163,8 @@ Deno.test("memtable counts its key filter in its size", async () => {
   // Ten bits for each of the at most 1000 entries that fit.
   assert.equal(memtable.sizeBytes, 1250);
   memtable.add(put(key(1, 2, 3), 1, 10));
-  assert.equal(memtable.sizeBytes, 1250 + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES);
+  assert.equal(
+    memtable.sizeBytes,
+    1250 + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + 3 + MEMTABLE_KEY_OVERHEAD_BYTES,
+  );
 });
