@@ -35,12 +35,18 @@ function rethrow(error: unknown, path: string): never {
 class DenoWritableFile implements WritableFile {
   readonly #file: Deno.FsFile;
   readonly #path: string;
+  /** Opened with `O_APPEND`, so every write lands at the end and preallocation is impossible. */
+  readonly #appendMode: boolean;
   #sizeBytes: number;
+  /** Length of the file including preallocated zeros. */
+  #allocatedBytes: number;
 
-  constructor(file: Deno.FsFile, path: string, sizeBytes: number) {
+  constructor(file: Deno.FsFile, path: string, sizeBytes: number, appendMode: boolean) {
     this.#file = file;
     this.#path = path;
+    this.#appendMode = appendMode;
     this.#sizeBytes = sizeBytes;
+    this.#allocatedBytes = sizeBytes;
   }
 
   get sizeBytes(): number {
@@ -66,6 +72,7 @@ class DenoWritableFile implements WritableFile {
       rethrow(error, this.#path);
     } finally {
       this.#sizeBytes += written;
+      this.#allocatedBytes = Math.max(this.#allocatedBytes, this.#sizeBytes);
     }
   }
 
@@ -78,6 +85,29 @@ class DenoWritableFile implements WritableFile {
     await this.#file.seek(sizeBytes, Deno.SeekMode.Start);
     await this.#file.syncData();
     this.#sizeBytes = sizeBytes;
+    this.#allocatedBytes = sizeBytes;
+  }
+
+  preallocate(sizeBytes: number): Promise<void> {
+    if (this.#appendMode || sizeBytes <= this.#allocatedBytes) return Promise.resolve();
+    try {
+      // The cursor is the append position; write the zeros at the end, then move it back.
+      this.#file.seekSync(this.#allocatedBytes, Deno.SeekMode.Start);
+      const zeros = new Uint8Array(Math.min(sizeBytes - this.#allocatedBytes, 1024 * 1024));
+      while (this.#allocatedBytes < sizeBytes) {
+        const chunk = zeros.subarray(0, Math.min(zeros.length, sizeBytes - this.#allocatedBytes));
+        this.#allocatedBytes += this.#file.writeSync(chunk);
+      }
+      return Promise.resolve();
+    } catch (error) {
+      try {
+        rethrow(error, this.#path);
+      } catch (rethrown) {
+        return Promise.reject(rethrown);
+      }
+    } finally {
+      this.#file.seekSync(this.#sizeBytes, Deno.SeekMode.Start);
+    }
   }
 
   close(): Promise<void> {
@@ -140,7 +170,7 @@ export class DenoFileSystem implements FileSystem {
         truncate,
       });
       const { size } = await file.stat();
-      return new DenoWritableFile(file, path, size);
+      return new DenoWritableFile(file, path, size, !truncate);
     } catch (error) {
       rethrow(error, path);
     }

@@ -30,6 +30,12 @@ export interface WritableFile {
   truncate(sizeBytes: number): Promise<void>;
   /** Closes the file; unsynced bytes are not guaranteed durable. */
   close(): Promise<void>;
+  /**
+   * Writes zero bytes past the append position until the file is `sizeBytes` long, without moving
+   * the append position; later appends overwrite them. A sync after an append into such space
+   * has no file size to commit. Optional: a file system may leave it out.
+   */
+  preallocate?(sizeBytes: number): Promise<void>;
 }
 
 /** A file opened for positional reads. */

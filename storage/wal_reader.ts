@@ -8,6 +8,10 @@
  * valid one cannot come from a torn append, so it is reported as corruption, as is any invalid
  * record in an earlier segment, which was fully synced before the next segment was created.
  *
+ * Any segment may end in zero bytes that the writer preallocated and never overwrote. A record
+ * boundary followed only by zeros is the clean end of the segment: a record never starts with a
+ * zero length, because its payload has a fixed 12-byte prefix.
+ *
  * Runs on the engine's open path only.
  *
  * @module
@@ -69,6 +73,10 @@ export function readWalSegment(
       continue;
     }
 
+    // Zeros to the end are space the writer preallocated and never used: the segment ends here.
+    if (isAllZero(bytes.subarray(offset))) {
+      return { records, validEndOffset: offset, tornTail: false };
+    }
     const reason = result.status === "incomplete" ? "record is incomplete" : result.reason;
     if (!isLastSegment) {
       throw corruption(`WAL segment ${path}: ${reason} at offset ${offset}`, path, offset);
@@ -98,7 +106,10 @@ function hasValidRecordAfter(bytes: Uint8Array, start: number, lastSequence: num
 }
 
 function isAllZero(bytes: Uint8Array): boolean {
-  return bytes.every((byte) => byte === 0);
+  for (let index = 0; index < bytes.length; index++) {
+    if (bytes[index] !== 0) return false;
+  }
+  return true;
 }
 
 function corruption(message: string, file: string, offset: number): StorageError {

@@ -95,3 +95,27 @@ Deno.test("wal reader treats a torn header of the last segment as empty", () => 
   assert.equal(zeros.validEndOffset, 0);
   assert.equal(zeros.tornTail, true);
 });
+
+Deno.test("wal reader ends any segment at a zero tail", () => {
+  const { bytes } = segmentOf(3);
+  const padded = new Uint8Array(bytes.length + 4096);
+  padded.set(bytes);
+  for (const isLastSegment of [false, true]) {
+    const contents = readWalSegment(padded, "000001.log", isLastSegment);
+    assert.equal(contents.records.length, 3, `last segment: ${isLastSegment}`);
+    assert.equal(contents.tornTail, false, `last segment: ${isLastSegment}`);
+    assert.equal(contents.validEndOffset, bytes.length, `last segment: ${isLastSegment}`);
+  }
+});
+
+Deno.test("wal reader cuts a torn record inside preallocated zeros", () => {
+  const { bytes, recordOffsets } = segmentOf(3);
+  // The third record was being written over the zeros: only its first bytes arrived.
+  const torn = new Uint8Array(bytes.length + 4096);
+  torn.set(bytes.subarray(0, recordOffsets[2]! + 5));
+  const contents = readWalSegment(torn, "000001.log", true);
+  assert.equal(contents.records.length, 2);
+  assert.equal(contents.tornTail, true);
+  assert.equal(contents.validEndOffset, recordOffsets[2]);
+  assert.throws(() => readWalSegment(torn, "000001.log", false), StorageError);
+});
