@@ -36,6 +36,7 @@ import {
   EXPRESSION_NAMES_SHAPE,
   EXPRESSION_VALUES_SHAPE,
   INDEX_NAME_SHAPE,
+  type JsonText,
   type OperationContext,
   RETURN_CONSUMED_CAPACITY_SHAPE,
   TABLE_NAME_SHAPE,
@@ -87,7 +88,7 @@ interface ParsedQuery {
 export async function query(
   rawInput: Record<string, unknown>,
   context: OperationContext,
-): Promise<Record<string, unknown>> {
+): Promise<Record<string, unknown> | JsonText> {
   const input = checkRequestShape(rawInput, MODEL);
   const table = requireTable(context, input.TableName as string);
   const index = findIndex(table, input.IndexName as string | undefined);

@@ -6,6 +6,10 @@
  * can exceed `Count`. It does not look ahead: when a page ends because of `Limit` or size,
  * `LastEvaluatedKey` is returned even if no item follows.
  *
+ * The output is built as JSON text. Without a filter, a projection or a table fetch, stored items
+ * are copied into it as stored (their size comes from the stored header), so a page of plain reads
+ * parses and re-serialises nothing but the last item's key.
+ *
  * @module
  */
 
@@ -26,9 +30,10 @@ import {
   type LegacyCondition,
 } from "../expressions/legacy.ts";
 import { itemSizeBytes } from "../item_size.ts";
-import { decodeItem } from "../../cluster/item_codec.ts";
+import { decodeItem, storedItemJson, storedItemSizeBytes } from "../../cluster/item_codec.ts";
 import { validationError } from "../errors.ts";
 import { keyOf, readUnits, renderConsumedCapacity, validateLegacyValues } from "./item_common.ts";
+import { JsonText } from "./context.ts";
 
 /** Maximum bytes of items read by one Query or Scan call (1 MB). */
 export const PAGE_BYTES_MAX = 1024 * 1024;
@@ -56,26 +61,37 @@ export interface PageOptions {
 export async function readPage(
   source: AsyncIterable<{ value: Uint8Array }>,
   options: PageOptions,
-): Promise<Record<string, unknown>> {
-  const items: Item[] = [];
+): Promise<JsonText> {
+  // JSON text of each returned item.
+  const items: string[] = [];
   let scannedCount = 0;
   let bytesRead = 0;
-  let lastRead: Item | undefined;
+  let lastRead: Uint8Array | undefined;
   let matchedCount = 0;
   let stoppedEarly = false;
+  const copiesStoredItems = options.filter === undefined && options.projection === undefined &&
+    options.fetchTableItem === undefined;
   for await (const stored of source) {
-    const entry = decodeItem(stored.value);
-    let item = entry;
-    if (options.fetchTableItem !== undefined) {
-      item = (await options.fetchTableItem(entry)) ?? entry;
-    }
     scannedCount++;
-    bytesRead += itemSizeBytes(item);
-    lastRead = entry;
-    if (options.filter === undefined || evaluateCondition(options.filter, item)) {
+    lastRead = stored.value;
+    if (copiesStoredItems) {
+      bytesRead += storedItemSizeBytes(stored.value);
       matchedCount++;
-      if (options.select !== "COUNT") {
-        items.push(options.projection ? projectItem(item, options.projection) : item);
+      if (options.select !== "COUNT") items.push(storedItemJson(stored.value));
+    } else {
+      const entry = decodeItem(stored.value);
+      let item = entry;
+      if (options.fetchTableItem !== undefined) {
+        item = (await options.fetchTableItem(entry)) ?? entry;
+      }
+      bytesRead += itemSizeBytes(item);
+      if (options.filter === undefined || evaluateCondition(options.filter, item)) {
+        matchedCount++;
+        if (options.select !== "COUNT") {
+          items.push(
+            JSON.stringify(options.projection ? projectItem(item, options.projection) : item),
+          );
+        }
       }
     }
     if (
@@ -86,12 +102,11 @@ export async function readPage(
     }
   }
 
-  const output: Record<string, unknown> = {};
-  if (options.select !== "COUNT") output.Items = items;
-  output.Count = matchedCount;
-  output.ScannedCount = scannedCount;
+  let text = options.select === "COUNT" ? "{" : `{"Items":[${items.join(",")}],`;
+  text += `"Count":${matchedCount},"ScannedCount":${scannedCount}`;
   if (stoppedEarly && lastRead !== undefined && options.restartable !== false) {
-    output.LastEvaluatedKey = keyOf(options.table, lastRead, options.index);
+    const lastKey = keyOf(options.table, decodeItem(lastRead), options.index);
+    text += `,"LastEvaluatedKey":${JSON.stringify(lastKey)}`;
   }
   const units = readUnits(bytesRead, options.consistent);
   const capacity = renderConsumedCapacity(
@@ -106,8 +121,8 @@ export async function readPage(
     },
     options.returnConsumedCapacity,
   );
-  if (capacity) output.ConsumedCapacity = capacity;
-  return output;
+  if (capacity) text += `,"ConsumedCapacity":${JSON.stringify(capacity)}`;
+  return new JsonText(text + "}");
 }
 
 /**

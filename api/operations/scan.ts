@@ -18,6 +18,7 @@ import {
   EXPRESSION_NAMES_SHAPE,
   EXPRESSION_VALUES_SHAPE,
   INDEX_NAME_SHAPE,
+  type JsonText,
   type OperationContext,
   RETURN_CONSUMED_CAPACITY_SHAPE,
   TABLE_NAME_SHAPE,
@@ -58,7 +59,7 @@ const MODEL: OperationModel = {
 export async function scan(
   rawInput: Record<string, unknown>,
   context: OperationContext,
-): Promise<Record<string, unknown>> {
+): Promise<Record<string, unknown> | JsonText> {
   const input = checkRequestShape(rawInput, MODEL);
   const [startToken, endToken] = segmentTokens(
     input.Segment as number | undefined,
