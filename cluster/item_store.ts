@@ -153,16 +153,16 @@ export class ItemStore {
   /**
    * Iterates the stored items (or index entries) with one partition key value within `range`, in
    * sort key order or reverse, at `snapshot`. Decode each value with {@linkcode decodeItem}; the
-   * entries come straight from the engine, without a wrapping generator, because Query pages are
-   * on the hot path.
+   * entries come straight from the engine, without a wrapping generator or copies, because Query
+   * pages are on the hot path. The yielded arrays must not be modified.
    */
   queryRange(range: KeyRange, reverse: boolean, snapshot: Snapshot): AsyncIterableIterator<Entry> {
-    return this.#engine.scan({ ...range, reverse, snapshot });
+    return this.#engine.scan({ ...range, reverse, snapshot, views: true });
   }
 
   /**
    * Iterates a key space in token order over tokens `[startToken, endToken)`, starting after
-   * `exclusiveStartKey` (a storage key) when given.
+   * `exclusiveStartKey` (a storage key) when given. The yielded arrays must not be modified.
    */
   async *scanTokens(
     keySpaceId: number,
@@ -187,7 +187,7 @@ export class ItemStore {
         if (compareKeys(after, end) >= 0) continue;
         if (compareKeys(after, start) > 0) start = after;
       }
-      yield* this.#engine.scan({ start, end, snapshot });
+      yield* this.#engine.scan({ start, end, snapshot, views: true });
     }
   }
 

@@ -48,6 +48,11 @@ export interface ScanOptions {
   reverse?: boolean;
   /** Read at this snapshot instead of the latest state. */
   snapshot?: Snapshot;
+  /**
+   * Yield views into the engine's immutable buffers instead of copies. The caller must not
+   * modify the yielded arrays.
+   */
+  views?: boolean;
 }
 
 /** A frozen, consistent view of the engine. Must be released to free what it pins. */

@@ -65,7 +65,7 @@ import { EntryKind, type InternalEntry } from "./internal_key.ts";
 import { compareNewestFirst, type LiveTable } from "./live_table.ts";
 import { ManifestCommitError, type ManifestState, writeManifest } from "./manifest.ts";
 import { Memtable } from "./memtable.ts";
-import { type EntrySource, mergeVisible } from "./merge_iterator.ts";
+import { mergeVisible, mergeVisibleSync } from "./merge_iterator.ts";
 import { recoverDirectory } from "./recovery.ts";
 import { type Hasher, loadHasher, type SstableProperties } from "./sstable_format.ts";
 import type { SstableWriterOptions } from "./sstable_writer.ts";
@@ -1027,14 +1027,21 @@ export class LsmEngine implements Engine {
     for (const table of tables) table.acquire();
     try {
       const bounds = { start: options.start, end: options.end, reverse: options.reverse };
-      const sources: EntrySource[] = this.#memtables().map((memtable) => memtable.entries(bounds));
-      for (const table of tables) sources.push(table.reader.scan(bounds));
-      const merged = mergeVisible(sources, {
-        snapshotSequence: sequence,
-        reverse: options.reverse,
-      });
-      for await (const entry of merged) {
-        yield { key: entry.key.slice(), value: entry.value.slice() };
+      const memtableSources = this.#memtables().map((memtable) => memtable.entries(bounds));
+      const mergeOptions = { snapshotSequence: sequence, reverse: options.reverse };
+      // Without tables in range (a recent or small partition), the merge needs no promises.
+      const merged = tables.length === 0
+        ? mergeVisibleSync(memtableSources, mergeOptions)
+        : mergeVisible(
+          [...memtableSources, ...tables.map((table) => table.reader.scan(bounds))],
+          mergeOptions,
+        );
+      if (options.views) {
+        yield* merged;
+      } else {
+        for await (const entry of merged) {
+          yield { key: entry.key.slice(), value: entry.value.slice() };
+        }
       }
     } catch (error) {
       throw this.#noteReadFailure(error);

@@ -12,6 +12,9 @@
  *
  * Entries and their arrays are passed through unchanged, not copied.
  *
+ * {@linkcode mergeVisibleSync} is the same merge for sources that are all synchronous (memtables),
+ * without a promise per entry. Both share the heap and the visibility rules below.
+ *
  * @module
  */
 
@@ -83,38 +86,112 @@ export async function* mergeVisible(
   sources: readonly EntrySource[],
   options: VisibleMergeOptions,
 ): AsyncGenerator<Entry> {
-  const { snapshotSequence } = options;
-  if (!options.reverse) {
-    let currentKey: Uint8Array | undefined;
-    let decided = false;
-    for await (const entry of mergeRaw(sources, options)) {
-      if (currentKey === undefined || compareKeys(entry.userKey, currentKey) !== 0) {
-        currentKey = entry.userKey;
-        decided = false;
-      }
-      // Versions arrive newest first: the first one at or below the snapshot decides the key.
-      if (decided || entry.sequence > snapshotSequence) continue;
-      decided = true;
-      if (entry.kind === EntryKind.Put) yield { key: entry.userKey, value: entry.value };
+  const filter = new VisibilityFilter(options);
+  for await (const entry of mergeRaw(sources, options)) {
+    const visible = filter.next(entry);
+    if (visible !== undefined) yield visible;
+  }
+  const last = filter.finish();
+  if (last !== undefined) yield last;
+}
+
+/** {@linkcode mergeVisible} for synchronous sources only. */
+export function* mergeVisibleSync(
+  sources: readonly Iterable<InternalEntry>[],
+  options: VisibleMergeOptions,
+): Generator<Entry> {
+  const filter = new VisibilityFilter(options);
+  for (const entry of mergeRawSync(sources, options)) {
+    const visible = filter.next(entry);
+    if (visible !== undefined) yield visible;
+  }
+  const last = filter.finish();
+  if (last !== undefined) yield last;
+}
+
+/** {@linkcode mergeRaw} for synchronous sources only. */
+function* mergeRawSync(
+  sources: readonly Iterable<InternalEntry>[],
+  options: MergeOptions,
+): Generator<InternalEntry> {
+  const direction = options.reverse ? -1 : 1;
+  const heap = new CursorHeap((a, b) =>
+    direction * compareInternal(a.entry, b.entry) || a.sourceIndex - b.sourceIndex
+  );
+  const iterators = sources.map((source) => source[Symbol.iterator]());
+  try {
+    for (let i = 0; i < iterators.length; i++) {
+      const cursor = advanceSync(iterators[i]!, i, undefined, direction);
+      if (cursor !== undefined) heap.push(cursor);
     }
-    return;
+    let previous: InternalEntry | undefined;
+    while (heap.size > 0) {
+      const cursor = heap.peek();
+      const entry = cursor.entry;
+      const next = advanceSync(
+        cursor.iterator as Iterator<InternalEntry>,
+        cursor.sourceIndex,
+        entry,
+        direction,
+      );
+      if (next === undefined) heap.pop();
+      else heap.replaceTop(next);
+      if (previous !== undefined && compareInternal(previous, entry) === 0) continue;
+      previous = entry;
+      yield entry;
+    }
+  } finally {
+    for (const iterator of iterators) iterator.return?.();
+  }
+}
+
+/**
+ * Picks, from versions in merged order, each user key's newest version visible at the snapshot
+ * when it is a put. Forward, versions of a key arrive newest first, so the first visible one
+ * decides the key. In reverse they arrive oldest first, so the decision waits for the key to end.
+ */
+class VisibilityFilter {
+  readonly #snapshotSequence: number;
+  readonly #reverse: boolean;
+  #currentKey: Uint8Array | undefined;
+  #decided = false;
+  #newestVisible: InternalEntry | undefined;
+
+  constructor(options: VisibleMergeOptions) {
+    this.#snapshotSequence = options.snapshotSequence;
+    this.#reverse = options.reverse ?? false;
   }
 
-  // In reverse, versions of a key arrive oldest first, so the decision waits for the key to end.
-  let newestVisible: InternalEntry | undefined;
-  let currentKey: Uint8Array | undefined;
-  for await (const entry of mergeRaw(sources, options)) {
-    if (currentKey === undefined || compareKeys(entry.userKey, currentKey) !== 0) {
-      if (newestVisible?.kind === EntryKind.Put) {
-        yield { key: newestVisible.userKey, value: newestVisible.value };
+  /** Takes the next version; returns an entry once one is decided. */
+  next(entry: InternalEntry): Entry | undefined {
+    const newKey = this.#currentKey === undefined ||
+      compareKeys(entry.userKey, this.#currentKey) !== 0;
+    if (!this.#reverse) {
+      if (newKey) {
+        this.#currentKey = entry.userKey;
+        this.#decided = false;
       }
-      currentKey = entry.userKey;
-      newestVisible = undefined;
+      if (this.#decided || entry.sequence > this.#snapshotSequence) return undefined;
+      this.#decided = true;
+      return entry.kind === EntryKind.Put ? { key: entry.userKey, value: entry.value } : undefined;
     }
-    if (entry.sequence <= snapshotSequence) newestVisible = entry;
+    let decided: Entry | undefined;
+    if (newKey) {
+      decided = this.finish();
+      this.#currentKey = entry.userKey;
+      this.#newestVisible = undefined;
+    }
+    if (entry.sequence <= this.#snapshotSequence) this.#newestVisible = entry;
+    return decided;
   }
-  if (newestVisible?.kind === EntryKind.Put) {
-    yield { key: newestVisible.userKey, value: newestVisible.value };
+
+  /** Returns the entry still undecided at the end of the stream (reverse merges only). */
+  finish(): Entry | undefined {
+    const newest = this.#newestVisible;
+    this.#newestVisible = undefined;
+    return newest?.kind === EntryKind.Put
+      ? { key: newest.userKey, value: newest.value }
+      : undefined;
   }
 }
 
@@ -132,14 +209,35 @@ async function advance(
 ): Promise<Cursor | undefined> {
   const result = await iterator.next();
   if (result.done) return undefined;
-  const entry = result.value;
+  checkOrder(previous, result.value, sourceIndex, direction);
+  return { iterator, entry: result.value, sourceIndex };
+}
+
+/** {@linkcode advance} for a synchronous source. */
+function advanceSync(
+  iterator: Iterator<InternalEntry>,
+  sourceIndex: number,
+  previous: InternalEntry | undefined,
+  direction: number,
+): Cursor | undefined {
+  const result = iterator.next();
+  if (result.done) return undefined;
+  checkOrder(previous, result.value, sourceIndex, direction);
+  return { iterator, entry: result.value, sourceIndex };
+}
+
+function checkOrder(
+  previous: InternalEntry | undefined,
+  entry: InternalEntry,
+  sourceIndex: number,
+  direction: number,
+): void {
   // The message is built only on failure: this runs once per entry.
   if (previous !== undefined && direction * compareInternal(previous, entry) >= 0) {
     throw new AssertionError(
       `merge source ${sourceIndex} is out of order at sequence ${entry.sequence}`,
     );
   }
-  return { iterator, entry, sourceIndex };
 }
 
 /** Binary min-heap of cursors under a comparator. */

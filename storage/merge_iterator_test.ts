@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compareKeys, type Entry } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry } from "./internal_key.ts";
-import { type EntrySource, mergeRaw, mergeVisible } from "./merge_iterator.ts";
+import { type EntrySource, mergeRaw, mergeVisible, mergeVisibleSync } from "./merge_iterator.ts";
 import { SstableWriter } from "./sstable_writer.ts";
 import { SstableReader } from "./sstable_reader.ts";
 import { AssertionError } from "../util/assert.ts";
@@ -126,6 +126,23 @@ Deno.test("merge iterator visible mode matches the snapshot model", async () => 
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+Deno.test("merge iterator sync visible mode matches the snapshot model", () => {
+  fc.assert(
+    fc.property(
+      sourcesArbitrary,
+      fc.boolean(),
+      fc.integer({ min: 0, max: 45 }),
+      (sources, reverse, snapshotSequence) => {
+        const expected = modelVisible(modelRaw(sources), snapshotSequence);
+        const arrays = sources.map(([entries]) => reverse ? entries.slice().reverse() : entries);
+        const merged = [...mergeVisibleSync(arrays, { snapshotSequence, reverse })];
+        assert.deepEqual(merged, reverse ? expected.reverse() : expected);
+      },
+    ),
+    { numRuns: 300 },
   );
 });
 
