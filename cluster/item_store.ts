@@ -96,7 +96,7 @@ export class ItemStore {
    * without parsing and re-serialising the item.
    */
   async getJson(table: TableDefinition, key: Item): Promise<string | undefined> {
-    const value = await this.#engine.get(itemStorageKey(table.tableId, table.keySchema, key));
+    const value = await this.#engine.getView(itemStorageKey(table.tableId, table.keySchema, key));
     return value === undefined ? undefined : storedItemJson(value);
   }
 
@@ -121,7 +121,7 @@ export class ItemStore {
     );
     const release = await this.#locks.acquire(keys.map(binaryString));
     try {
-      const currents = await Promise.all(keys.map((key) => this.#engine.get(key)));
+      const currents = await Promise.all(keys.map((key) => this.#engine.getView(key)));
       const operations: WriteOperation[] = [];
       const results: T[] = [];
       const statisticsChanges: Array<() => void> = [];

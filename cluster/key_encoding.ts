@@ -91,17 +91,23 @@ export function decodeKeyValue(
 
 /** Writes `content` with each 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01. */
 function encodeEscapedBytes(content: Uint8Array): Uint8Array {
+  const length = content.length;
   let zeroCount = 0;
-  for (const byte of content) if (byte === ESCAPE) zeroCount++;
+  for (let index = 0; index < length; index++) if (content[index] === ESCAPE) zeroCount++;
 
-  const result = new Uint8Array(content.length + zeroCount + 2);
-  let offset = 0;
-  for (const byte of content) {
-    result[offset++] = byte;
-    if (byte === ESCAPE) result[offset++] = ESCAPED_ZERO;
+  const result = new Uint8Array(length + zeroCount + 2);
+  if (zeroCount === 0) {
+    result.set(content);
+  } else {
+    let offset = 0;
+    for (let index = 0; index < length; index++) {
+      const byte = content[index]!;
+      result[offset++] = byte;
+      if (byte === ESCAPE) result[offset++] = ESCAPED_ZERO;
+    }
   }
-  result[offset++] = ESCAPE;
-  result[offset] = TERMINATOR;
+  result[length + zeroCount] = ESCAPE;
+  result[length + zeroCount + 1] = TERMINATOR;
   return result;
 }
 

@@ -65,6 +65,11 @@ export interface Snapshot {
 export interface StorageEngine {
   /** Returns the value stored under `key`, or undefined when absent. */
   get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined>;
+  /**
+   * Like `get`, but may return a view into the engine's immutable buffers instead of a copy. The
+   * caller must not modify it.
+   */
+  getView(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined>;
   /** Applies `operations` atomically and durably; resolves once they are durable. */
   write(operations: readonly WriteOperation[]): Promise<void>;
   /** Iterates the entries in a key range, in key order or reverse key order. */

@@ -931,6 +931,18 @@ export class LsmEngine implements Engine {
   }
 
   get(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
+    return this.#get(key, snapshot, true);
+  }
+
+  getView(key: Uint8Array, snapshot?: Snapshot): Promise<Uint8Array | undefined> {
+    return this.#get(key, snapshot, false);
+  }
+
+  #get(
+    key: Uint8Array,
+    snapshot: Snapshot | undefined,
+    copy: boolean,
+  ): Promise<Uint8Array | undefined> {
     try {
       this.#checkOpen();
       const sequence = this.#readSequence(snapshot);
@@ -938,9 +950,8 @@ export class LsmEngine implements Engine {
       const hash = bloomHash(this.#hasher, key);
       const inMemory = this.#getFromMemtables(key, hash, sequence);
       if (inMemory) {
-        return Promise.resolve(
-          inMemory.kind === EntryKind.Put ? inMemory.value.slice() : undefined,
-        );
+        if (inMemory.kind !== EntryKind.Put) return Promise.resolve(undefined);
+        return Promise.resolve(copy ? inMemory.value.slice() : inMemory.value);
       }
       const candidates = this.#tablesThatMayHold(key, hash, sequence);
       if (candidates.length === 0) return Promise.resolve(undefined);

@@ -123,6 +123,20 @@ Deno.test("engine copies values it returns and receives", async () => {
   await engine.close();
 });
 
+Deno.test("engine getView returns what get returns", async () => {
+  const engine = await openOn(new SimulatedFileSystem());
+  await engine.write([{ kind: "put", key: text("k"), value: text("abc") }]);
+  const snapshot = engine.snapshot();
+  await engine.write([{ kind: "put", key: text("k"), value: text("new") }]);
+  await engine.write([{ kind: "delete", key: text("gone") }]);
+  assert.deepEqual(await engine.getView(text("k")), text("new"));
+  assert.deepEqual(await engine.getView(text("k"), snapshot), text("abc"));
+  assert.equal(await engine.getView(text("gone")), undefined);
+  assert.equal(await engine.getView(text("never")), undefined);
+  snapshot.release();
+  await engine.close();
+});
+
 Deno.test("engine rejects oversized keys", async () => {
   const engine = await openOn(new SimulatedFileSystem());
   await assert.rejects(
