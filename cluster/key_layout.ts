@@ -45,6 +45,7 @@ const PARTITION_SHIFT = BigInt(64 - PARTITION_BITS);
 export const HEADER_BYTES = 1 + 2 + 4 + 8;
 
 const hasher = await xxhash();
+const utf8Encoder = new TextEncoder();
 
 /** Returns the token of a partition key value (already encoded) in a key space. */
 export function tokenOf(keySpaceId: number, encodedPartitionKey: Uint8Array): bigint {
@@ -110,15 +111,58 @@ function buildKey(
 /**
  * Returns the storage key of the item (or index entry) whose key attributes are in `item`.
  * `item` must contain the schema's key attributes with the right types.
+ *
+ * This runs for every item read and write, so it builds the key in a reusable scratch buffer and
+ * allocates only the result; string values without U+0000 are encoded in place.
  */
 export function itemStorageKey(keySpaceId: number, schema: KeySchema, item: Item): Uint8Array {
   const partitionValue = item[schema.partitionKey.name];
   assert(partitionValue !== undefined, "item lacks its partition key");
-  const encodedPartitionKey = encodeKeyValue(partitionValue);
-  if (schema.sortKey === undefined) return buildKey(keySpaceId, encodedPartitionKey);
-  const sortValue = item[schema.sortKey.name];
-  assert(sortValue !== undefined, "item lacks its sort key");
-  return buildKey(keySpaceId, encodedPartitionKey, encodeKeyValue(sortValue));
+  const sortValue = schema.sortKey === undefined ? undefined : item[schema.sortKey.name];
+  assert(schema.sortKey === undefined || sortValue !== undefined, "item lacks its sort key");
+
+  const partitionEnd = writeKeyValue(HEADER_BYTES, partitionValue);
+  const end = sortValue === undefined ? partitionEnd : writeKeyValue(partitionEnd, sortValue);
+  // The token hashes the key space id (u32 BE) followed by enc(pk): put the id right before
+  // enc(pk), where the token's last 4 bytes go afterwards.
+  scratchView.setUint32(HEADER_BYTES - 4, keySpaceId, false);
+  const token = hasher.h64Raw(scratch.subarray(HEADER_BYTES - 4, partitionEnd));
+  scratch[0] = DATA_PREFIX;
+  scratchView.setUint16(1, partitionOf(token), false);
+  scratchView.setUint32(3, keySpaceId, false);
+  scratchView.setBigUint64(7, token, false);
+  return scratch.slice(0, end);
+}
+
+/** Reusable buffer for {@linkcode itemStorageKey}; grown when a key does not fit. */
+let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
+
+/** Writes enc(`value`) into the scratch buffer at `offset`; returns the offset past it. */
+function writeKeyValue(offset: number, value: AttributeValue): number {
+  if ("S" in value) {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; 2 more for the terminator.
+    ensureScratch(offset + value.S.length * 3 + 2);
+    if (!value.S.includes("\u0000")) {
+      // Without zero bytes to escape, enc(S) is the UTF-8 bytes and the terminator 0x00 0x01.
+      const { written } = utf8Encoder.encodeInto(value.S, scratch.subarray(offset));
+      scratch[offset + written] = 0x00;
+      scratch[offset + written + 1] = 0x01;
+      return offset + written + 2;
+    }
+  }
+  const encoded = encodeKeyValue(value);
+  ensureScratch(offset + encoded.length);
+  scratch.set(encoded, offset);
+  return offset + encoded.length;
+}
+
+function ensureScratch(length: number): void {
+  if (length <= scratch.length) return;
+  const grown = new Uint8Array(Math.max(length, scratch.length * 2));
+  grown.set(scratch);
+  scratch = grown;
+  scratchView = new DataView(scratch.buffer);
 }
 
 /** Returns the table-key suffix appended to index entries: enc(pk) ‖ enc(sk) of the table. */
