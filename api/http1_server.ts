@@ -188,10 +188,38 @@ export class Http1Server {
 type ConnectionState = "idle" | "reading" | "handling" | "closed";
 
 /** A parsed request head plus its body. */
-interface ParsedRequest extends ProtocolRequest {
-  keepAlive: boolean;
-  /** The body was not read (too large): the connection must close after the response. */
-  bodySkipped: boolean;
+class ParsedRequest implements ProtocolRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly #headers: Map<string, string>;
+
+  constructor(
+    head: RequestHead,
+    readonly body: Uint8Array | undefined,
+    readonly keepAlive: boolean,
+    /** The body was not read (too large): the connection must close after the response. */
+    readonly bodySkipped: boolean,
+  ) {
+    this.method = head.method;
+    this.path = head.path;
+    this.query = head.query;
+    this.#headers = head.headers;
+  }
+
+  header(lowerCaseName: string): string | undefined {
+    return this.#headers.get(lowerCaseName);
+  }
+}
+
+/** The request line and header fields of a request. */
+interface RequestHead {
+  method: string;
+  path: string;
+  query: string;
+  version: string;
+  /** Field values by lower-case name; repeated fields joined with ", ". */
+  headers: Map<string, string>;
 }
 
 /** An HTTP-level failure, sent as a bare status without calling the protocol handler. */
@@ -320,20 +348,11 @@ class Connection {
       body = new Uint8Array(0);
     }
 
-    const headers = request.headers;
-    const connectionOptions = headers.get("connection")?.toLowerCase() ?? "";
+    const connectionOptions = request.headers.get("connection")?.toLowerCase() ?? "";
     const keepAlive = request.version === "HTTP/1.1"
       ? !/(^|[\s,])close($|[\s,])/.test(connectionOptions)
       : /(^|[\s,])keep-alive($|[\s,])/.test(connectionOptions);
-    return {
-      method: request.method,
-      path: request.path,
-      query: request.query,
-      header: (name) => headers.get(name),
-      body,
-      keepAlive,
-      bodySkipped,
-    };
+    return new ParsedRequest(request, body, keepAlive, bodySkipped);
   }
 
   /**
@@ -520,13 +539,19 @@ class Connection {
     if (!keepAlive) head += "connection: close\r\n";
     head += "\r\n";
 
-    const headBytes = encoder.encode(head);
-    if (omitBody) return await this.#write(headBytes);
-    if (headBytes.length <= HEAD_RESERVE_BYTES) {
-      const headStart = HEAD_RESERVE_BYTES - headBytes.length;
-      buffer.set(headBytes, headStart);
-      return await this.#write(buffer.subarray(headStart, HEAD_RESERVE_BYTES + bodyLength));
+    if (omitBody) return await this.#write(encoder.encode(head));
+    // A head is usually ASCII, one byte per code unit: encode it straight in front of the body.
+    if (head.length <= HEAD_RESERVE_BYTES) {
+      const headStart = HEAD_RESERVE_BYTES - head.length;
+      const { read, written } = encoder.encodeInto(
+        head,
+        buffer.subarray(headStart, HEAD_RESERVE_BYTES),
+      );
+      if (read === head.length && written === head.length) {
+        return await this.#write(buffer.subarray(headStart, HEAD_RESERVE_BYTES + bodyLength));
+      }
     }
+    const headBytes = encoder.encode(head);
     const joined = new Uint8Array(headBytes.length + bodyLength);
     joined.set(headBytes);
     joined.set(bodyBytes, headBytes.length);
@@ -561,13 +586,7 @@ class ClosedMidRequest extends Error {
 }
 
 /** Parses a request line and header fields (RFC 9112, section 2 to 5). */
-function parseHead(head: string): {
-  method: string;
-  path: string;
-  query: string;
-  version: string;
-  headers: Map<string, string>;
-} {
+function parseHead(head: string): RequestHead {
   const lines = head.split("\r\n");
   const requestLine = lines[0]!;
   const firstSpace = requestLine.indexOf(" ");

@@ -119,7 +119,7 @@ async function handleRequest(
     return textResponse(HEALTH_BODY, 200, requestId, "text/plain", request);
   }
 
-  const contentType = request.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  const contentType = mediaType(request.header("content-type"));
   const body = request.body;
   if (body === undefined) return textResponse("", 413, requestId, "text/plain", request);
   if (
@@ -158,6 +158,13 @@ async function handleRequest(
     return textResponse(result.text, 200, requestId, responseType, request);
   }
   return textResponse(JSON.stringify(result), 200, requestId, responseType, request);
+}
+
+/** Returns the media type of a `Content-Type` value, lower case and without parameters. */
+function mediaType(contentType: string | undefined): string | undefined {
+  // What SDKs send, checked first to skip the string operations on every request.
+  if (contentType === "application/x-amz-json-1.0") return contentType;
+  return contentType?.split(";")[0]?.trim().toLowerCase();
 }
 
 /**
