@@ -216,7 +216,7 @@ function javaNumberClass(value: number): string {
 }
 
 function checkConstraints(value: unknown, shape: Shape, path: string, failures: string[]): void {
-  if (failures.length >= MAX_REPORTED_FAILURES) return;
+  if (failures.length >= MAX_REPORTED_FAILURES || !hasConstraints(shape)) return;
   const constraints = shape.constraints ?? {};
   if (value === undefined || value === null) {
     if (constraints.notNull) failures.push(describeFailure(null, path, "Member must not be null"));
@@ -265,7 +265,7 @@ function violatedRules(value: unknown, constraints: Constraints): string[] {
     }
   }
   if (typeof value === "string") {
-    if (constraints.pattern !== undefined && !new RegExp(`^${constraints.pattern}$`).test(value)) {
+    if (constraints.pattern !== undefined && !patternRegExp(constraints.pattern).test(value)) {
       rules.push(`Member must satisfy regular expression pattern: ${constraints.pattern}`);
     }
     if (constraints.enumValues !== undefined && !constraints.enumValues.includes(value)) {
@@ -273,6 +273,47 @@ function violatedRules(value: unknown, constraints: Constraints): string[] {
     }
   }
   return rules;
+}
+
+/** Compiled `pattern` constraints; a model has a handful, compiled once each. */
+const patternRegExps = new Map<string, RegExp>();
+
+function patternRegExp(pattern: string): RegExp {
+  let compiled = patternRegExps.get(pattern);
+  if (compiled === undefined) {
+    compiled = new RegExp(`^${pattern}$`);
+    patternRegExps.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+/** Whether `shape` or a shape inside it has constraints, by shape (models are static). */
+const constrainedShapes = new WeakMap<Shape, boolean>();
+
+/** Returns whether any shape reachable from `shape` has a constraint to check. */
+function hasConstraints(shape: Shape): boolean {
+  let result = constrainedShapes.get(shape);
+  if (result === undefined) {
+    result = reachesConstraint(shape, new Set());
+    constrainedShapes.set(shape, result);
+  }
+  return result;
+}
+
+function reachesConstraint(shape: Shape, visited: Set<Shape>): boolean {
+  if (visited.has(shape)) return false;
+  visited.add(shape);
+  if (shape.constraints !== undefined && Object.keys(shape.constraints).length > 0) return true;
+  switch (shape.type) {
+    case "List":
+      return reachesConstraint(shape.member, visited);
+    case "Map":
+      return reachesConstraint(shape.value, visited);
+    case "Structure":
+      return Object.values(shape.members).some((member) => reachesConstraint(member, visited));
+    default:
+      return false;
+  }
 }
 
 function lengthOf(value: unknown): number | undefined {
