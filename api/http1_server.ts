@@ -39,8 +39,10 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 const RECEIVE_BUFFER_BYTES = 16 * 1024;
 /** Bytes reserved in front of an encoded body for the response head. */
 const HEAD_RESERVE_BYTES = 2048;
-/** Size of a connection's reusable response buffer. */
-const SEND_BUFFER_BYTES = 64 * 1024;
+/** Initial size of a connection's reusable response buffer. */
+const SEND_BUFFER_BYTES = 16 * 1024;
+/** Largest response buffer a connection keeps; larger responses get a buffer of their own. */
+const SEND_BUFFER_RETAINED_MAX_BYTES = 64 * 1024;
 /** Interval of the timer that refreshes the clock and closes timed-out connections. */
 const SWEEP_INTERVAL_MS = 1000;
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -526,6 +528,9 @@ class Connection {
     const body = response.body;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     const capacity = HEAD_RESERVE_BYTES + body.length * 3;
+    if (capacity > this.#sendBuffer.length && capacity <= SEND_BUFFER_RETAINED_MAX_BYTES) {
+      this.#sendBuffer = new Uint8Array(SEND_BUFFER_RETAINED_MAX_BYTES);
+    }
     const buffer = capacity <= this.#sendBuffer.length
       ? this.#sendBuffer
       : new Uint8Array(capacity);
