@@ -41,6 +41,8 @@ export interface Mutation<T> {
   item: Item | null | undefined;
   /** Returned to the caller of the write. */
   result: T;
+  /** DynamoDB size of `item` when the caller has computed it; computed on encoding otherwise. */
+  itemSizeBytes?: number;
 }
 
 /** Decides a write given the current item (undefined when absent). May throw to reject it. */
@@ -52,6 +54,11 @@ export interface WriteRequest<T> {
   /** Contains at least the table's key attributes. */
   key: Item;
   decide: Decide<T>;
+  /**
+   * Set when `decide` does not look at the current item: it then receives undefined, and the
+   * stored item is not decoded unless the table's indexes need it.
+   */
+  ignoresCurrent?: boolean;
 }
 
 /** A table or one of its indexes, as the target of Query or Scan. */
@@ -100,9 +107,19 @@ export class ItemStore {
     return value === undefined ? undefined : storedItemJson(value);
   }
 
-  /** Performs one serialised read-modify-write of the item with `key`. */
-  async write<T>(table: TableDefinition, key: Item, decide: Decide<T>): Promise<T> {
-    const [result] = await this.writeAtomically([{ table, key, decide }]);
+  /**
+   * Performs one serialised read-modify-write of the item with `key`. See
+   * {@linkcode WriteRequest.ignoresCurrent} for the option.
+   */
+  async write<T>(
+    table: TableDefinition,
+    key: Item,
+    decide: Decide<T>,
+    options: { ignoresCurrent?: boolean } = {},
+  ): Promise<T> {
+    const [result] = await this.writeAtomically([
+      { table, key, decide, ignoresCurrent: options.ignoresCurrent },
+    ]);
     return result as T;
   }
 
@@ -127,12 +144,19 @@ export class ItemStore {
       const statisticsChanges: Array<() => void> = [];
       requests.forEach((request, index) => {
         const currentValue = currents[index];
-        const current = currentValue === undefined ? undefined : decodeItem(currentValue);
+        const table = request.table;
+        const decodesCurrent = request.ignoresCurrent !== true ||
+          table.localIndexes.length > 0 || table.globalIndexes.length > 0;
+        const current = currentValue === undefined || !decodesCurrent
+          ? undefined
+          : decodeItem(currentValue);
         const mutation = request.decide(current);
         results.push(mutation.result);
         if (mutation.item === undefined) return;
         const key = keys[index]!;
-        const newValue = mutation.item === null ? undefined : encodeItem(mutation.item);
+        const newValue = mutation.item === null
+          ? undefined
+          : encodeItem(mutation.item, mutation.itemSizeBytes);
         operations.push(
           newValue === undefined ? { kind: "delete", key } : { kind: "put", key, value: newValue },
         );

@@ -186,3 +186,28 @@ Deno.test("ItemStore rejected decide writes nothing", async () => {
     assert.equal(await store.get(TABLE, first), undefined);
   });
 });
+
+Deno.test("ItemStore skips the current item only when asked", async () => {
+  await withStore(async (store) => {
+    const key: Item = { pk: { S: "skip" }, sk: { N: "1" } };
+    const first: Item = { ...key, note: { S: "first" } };
+    const second: Item = { ...key, note: { S: "second, longer" } };
+    await store.write(TABLE, key, () => ({ item: first, result: null }));
+
+    let seen: Item | undefined = first;
+    await store.write(TABLE, key, (current) => {
+      seen = current;
+      return { item: second, result: null };
+    }, { ignoresCurrent: true });
+    assert.equal(seen, undefined, "decide got no current item");
+    assert.deepEqual(await store.get(TABLE, key), second);
+    // Statistics follow the stored bytes, not the decoded item.
+    assert.equal(store.statistics(TABLE.tableId).itemCount, 1);
+
+    await store.write(TABLE, key, (current) => {
+      seen = current;
+      return { item: first, result: null };
+    });
+    assert.deepEqual(seen, second, "decide got the current item by default");
+  });
+});

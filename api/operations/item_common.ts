@@ -106,9 +106,11 @@ export function checkIndexKeyAttributes(table: TableDefinition, item: Item): voi
   }
 }
 
-/** Throws DynamoDB's item-size error when `item` is over 400 KB. */
-export function checkItemSize(item: Item, message: string): void {
-  if (itemSizeBytes(item) > ITEM_SIZE_BYTES_MAX) throw validationError(message);
+/** Throws DynamoDB's item-size error when `item` is over 400 KB; returns the size otherwise. */
+export function checkItemSize(item: Item, message: string): number {
+  const sizeBytes = itemSizeBytes(item);
+  if (sizeBytes > ITEM_SIZE_BYTES_MAX) throw validationError(message);
+  return sizeBytes;
 }
 
 /**

@@ -86,15 +86,18 @@ export async function putItem(
   const item = validateItem(input.Item, { style: "current", envelope: true });
   validateItemKeyAttributes(item, table.keySchema);
   checkIndexKeyAttributes(table, item);
-  checkItemSize(item, "Item size has exceeded the maximum allowed size");
+  const itemSize = checkItemSize(item, "Item size has exceeded the maximum allowed size");
 
   const failureReturnsItem = wantsOldItemOnFailure(input);
+  // A plain put needs the previous item only for ReturnValues and consumed capacity.
+  const ignoresCurrent = condition === undefined && returnValues === "NONE" &&
+    (input.ReturnConsumedCapacity === undefined || input.ReturnConsumedCapacity === "NONE");
   const previous = await context.items.write(table, item, (current) => {
     if (condition !== undefined && !evaluateCondition(condition, current)) {
       throw conditionalCheckFailed(failureReturnsItem ? current : undefined);
     }
-    return { item, result: current };
-  });
+    return { item, result: current, itemSizeBytes: itemSize };
+  }, { ignoresCurrent });
 
   const output: Record<string, unknown> = {};
   if (returnValues === "ALL_OLD" && previous !== undefined) output.Attributes = previous;
