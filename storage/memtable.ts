@@ -11,19 +11,19 @@
  * Once frozen, a memtable takes no more inserts and is flushed to an SSTable.
  *
  * Given a hasher, the memtable also keeps a bloom filter of its user keys, sized for the memtable
- * size, so a lookup of a key it does not hold usually skips building the key's map string.
+ * size, so a lookup of a key it does not hold usually stops before the map.
  *
  * Point lookups at or above a key's newest sequence (every read that is not from an older
- * snapshot) go through a hash map from user key to newest version. The tree search it replaces
- * compares about twenty keys byte by byte. Snapshot reads of overwritten keys still search the
- * tree.
+ * snapshot) go through a hash map from the key's hash to its newest version. The tree search it
+ * replaces compares about twenty keys byte by byte. Snapshot reads of overwritten keys, and keys
+ * whose hash another key shares, still search the tree.
  *
  * @module
  */
 
 import sortedBtree from "sorted-btree";
 import { assert } from "../util/assert.ts";
-import { binaryString, compareKeys } from "./engine.ts";
+import { compareKeys } from "./engine.ts";
 import { compareInternal, EntryKind, type InternalEntry, MAX_SEQUENCE } from "./internal_key.ts";
 import { type BloomHash, bloomHash, MutableBloomFilter } from "./bloom_filter.ts";
 import type { Hasher } from "./sstable_format.ts";
@@ -37,10 +37,13 @@ import type { Hasher } from "./sstable_format.ts";
 export const MEMTABLE_ENTRY_OVERHEAD_BYTES = 320;
 
 /**
- * Estimated bytes of the newest-version map per distinct user key, beyond the key string's one
- * byte per key byte: the map slot and the string header. An estimate, like the entry overhead.
+ * Estimated bytes of the newest-version map per distinct user key: the map slot and its boxed
+ * number key. An estimate, like the entry overhead.
  */
 export const MEMTABLE_KEY_OVERHEAD_BYTES = 64;
+
+/** Marks a map slot whose hash two different user keys share: their lookups search the tree. */
+const SHARED_HASH = Symbol("shared hash");
 
 // The package is CommonJS: under Deno its default import is `module.exports`, whose `default`
 // property is the class.
@@ -60,8 +63,8 @@ export interface MemtableOptions {
 /** Sorted in-memory versions; see the module documentation. */
 export class Memtable {
   readonly #tree = new BTree<InternalEntry, undefined>(undefined, compareInternal);
-  /** Newest version of each user key, by {@linkcode binaryString} of the key. */
-  readonly #newest = new Map<string, InternalEntry>();
+  /** Newest version of each user key, by a 52-bit hash of the key (see {@linkcode mapKey}). */
+  readonly #newest = new Map<number, InternalEntry | typeof SHARED_HASH>();
   readonly #hasher: Hasher | undefined;
   readonly #filter: MutableBloomFilter | undefined;
   #sizeBytes = 0;
@@ -100,15 +103,20 @@ export class Memtable {
     assert(!this.#frozen, "insert into a frozen memtable");
     const inserted = this.#tree.set(entry, undefined, false);
     assert(inserted, `sequence ${entry.sequence} inserted twice for one key`);
-    if (this.#filter) this.#filter.addHash(bloomHash(this.#hasher!, entry.userKey));
+    const hash = this.#hasher ? bloomHash(this.#hasher, entry.userKey) : undefined;
+    if (this.#filter) this.#filter.addHash(hash!);
     this.#sizeBytes += entry.userKey.length + entry.value.length + MEMTABLE_ENTRY_OVERHEAD_BYTES;
-    const mapKey = binaryString(entry.userKey);
-    const newest = this.#newest.get(mapKey);
-    if (newest === undefined) {
-      this.#sizeBytes += entry.userKey.length + MEMTABLE_KEY_OVERHEAD_BYTES;
-      this.#newest.set(mapKey, entry);
-    } else if (newest.sequence < entry.sequence) {
-      this.#newest.set(mapKey, entry);
+    const key = mapKey(entry.userKey, hash);
+    const slot = this.#newest.get(key);
+    if (slot === undefined) {
+      this.#sizeBytes += MEMTABLE_KEY_OVERHEAD_BYTES;
+      this.#newest.set(key, entry);
+    } else if (slot === SHARED_HASH) {
+      // Lookups of this hash already search the tree.
+    } else if (compareKeys(slot.userKey, entry.userKey) !== 0) {
+      this.#newest.set(key, SHARED_HASH);
+    } else if (slot.sequence < entry.sequence) {
+      this.#newest.set(key, entry);
     }
   }
 
@@ -117,13 +125,15 @@ export class Memtable {
    * `hash`, the key's bloom hash, saves hashing it again.
    */
   get(userKey: Uint8Array, sequence: number, hash?: BloomHash): InternalEntry | undefined {
-    if (this.#filter) {
-      const keyHash = hash ?? bloomHash(this.#hasher!, userKey);
-      if (!this.#filter.mayContainHash(keyHash)) return undefined;
+    const keyHash = this.#hasher ? hash ?? bloomHash(this.#hasher, userKey) : undefined;
+    if (this.#filter && !this.#filter.mayContainHash(keyHash!)) return undefined;
+    const slot = this.#newest.get(mapKey(userKey, keyHash));
+    // No key with this hash, or another key alone owns it: `userKey` was never added.
+    if (slot === undefined) return undefined;
+    if (slot !== SHARED_HASH) {
+      if (compareKeys(slot.userKey, userKey) !== 0) return undefined;
+      if (slot.sequence <= sequence) return slot;
     }
-    const newest = this.#newest.get(binaryString(userKey));
-    if (newest === undefined) return undefined;
-    if (newest.sequence <= sequence) return newest;
     const pair = this.#tree.getPairOrNextHigher(probe(userKey, sequence));
     if (!pair) return undefined;
     const entry = pair[0];
@@ -174,6 +184,19 @@ export class Memtable {
     }
     return chunk;
   }
+}
+
+/**
+ * Returns the newest-version map key of `userKey`: 52 bits of its bloom hash (exact in a double),
+ * or, for a memtable without a hasher, an FNV-1a hash of its bytes.
+ */
+export function mapKey(userKey: Uint8Array, hash: BloomHash | undefined): number {
+  if (hash !== undefined) return hash.high * 2 ** 20 + (hash.low >>> 12);
+  let fnv = 0x811c9dc5;
+  for (let index = 0; index < userKey.length; index++) {
+    fnv = Math.imul(fnv ^ userKey[index]!, 0x01000193);
+  }
+  return fnv >>> 0;
 }
 
 function probe(userKey: Uint8Array, sequence: number): InternalEntry {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { EntryKind, type InternalEntry } from "./internal_key.ts";
 import {
+  mapKey,
   Memtable,
   MEMTABLE_ENTRY_OVERHEAD_BYTES,
   MEMTABLE_KEY_OVERHEAD_BYTES,
@@ -41,7 +42,7 @@ Deno.test("memtable returns newest version at a sequence", () => {
 Deno.test("memtable accounts size per version", () => {
   const memtable = new Memtable();
   memtable.add(put(key(1, 2, 3), 1, 10));
-  const firstVersionBytes = 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + 3 + MEMTABLE_KEY_OVERHEAD_BYTES;
+  const firstVersionBytes = 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + MEMTABLE_KEY_OVERHEAD_BYTES;
   assert.equal(memtable.sizeBytes, firstVersionBytes);
   assert.equal(memtable.entryCount, 1);
   // A second version of the same key adds no map entry.
@@ -165,6 +166,39 @@ Deno.test("memtable counts its key filter in its size", async () => {
   memtable.add(put(key(1, 2, 3), 1, 10));
   assert.equal(
     memtable.sizeBytes,
-    1250 + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + 3 + MEMTABLE_KEY_OVERHEAD_BYTES,
+    1250 + 3 + 1 + MEMTABLE_ENTRY_OVERHEAD_BYTES + MEMTABLE_KEY_OVERHEAD_BYTES,
   );
+});
+
+Deno.test("memtable get is right for keys sharing a map hash", () => {
+  // Find two keys whose 32-bit FNV map keys collide (a memtable without a hasher uses FNV).
+  const seen = new Map<number, Uint8Array>();
+  let pair: [Uint8Array, Uint8Array] | undefined;
+  // 32-bit hashes of random 8-byte keys collide after about 80,000 keys (the birthday bound).
+  let state = 12345;
+  for (let index = 0; pair === undefined && index < 2_000_000; index++) {
+    const words = new Uint32Array(2);
+    for (let word = 0; word < 2; word++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      words[word] = state;
+    }
+    const candidate = new Uint8Array(words.buffer);
+    const hash = mapKey(candidate, undefined);
+    const earlier = seen.get(hash);
+    if (earlier !== undefined) pair = [earlier, candidate];
+    seen.set(hash, candidate);
+  }
+  assert.ok(pair, "found two keys with one map hash");
+  const [first, second] = pair;
+  const memtable = new Memtable();
+  memtable.add(put(first, 1, 10));
+  assert.equal(memtable.get(second, 9), undefined, "the other key is absent");
+  memtable.add(put(second, 2, 20));
+  memtable.add(put(first, 3, 30));
+  memtable.add(tombstone(second, 4));
+  assert.deepEqual(memtable.get(first, 9)?.value, new Uint8Array([30]));
+  assert.deepEqual(memtable.get(first, 2)?.value, new Uint8Array([10]));
+  assert.equal(memtable.get(second, 9)?.kind, EntryKind.Delete);
+  assert.deepEqual(memtable.get(second, 3)?.value, new Uint8Array([20]));
+  assert.equal(memtable.get(second, 1), undefined);
 });
