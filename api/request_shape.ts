@@ -68,7 +68,8 @@ export function checkRequestShape(
   model: OperationModel,
 ): Record<string, unknown> {
   const cleaned = checkStructureTypes(body, model);
-  for (const [name, shape] of Object.entries(model)) {
+  const members = modelMembers(model);
+  for (const { name, shape } of members) {
     const value = cleaned[name];
     if (shape.constraints?.required && value === undefined) {
       throw validationError(
@@ -84,8 +85,8 @@ export function checkRequestShape(
     }
   }
   const failures: string[] = [];
-  for (const [name, shape] of Object.entries(model)) {
-    checkConstraints(cleaned[name], shape, lowerFirst(name), failures);
+  for (const { name, shape, path } of members) {
+    checkConstraints(cleaned[name], shape, path, failures);
   }
   if (failures.length > 0) {
     const count = failures.length;
@@ -94,6 +95,29 @@ export function checkRequestShape(
     );
   }
   return cleaned;
+}
+
+/** A top-level member of a model, with its path as constraint messages show it. */
+interface ModelMember {
+  name: string;
+  shape: Shape;
+  path: string;
+}
+
+/** Members of each model, computed once per model (models are module constants). */
+const membersByModel = new WeakMap<OperationModel, ModelMember[]>();
+
+function modelMembers(model: OperationModel): ModelMember[] {
+  let members = membersByModel.get(model);
+  if (members === undefined) {
+    members = Object.entries(model).map(([name, shape]) => ({
+      name,
+      shape,
+      path: lowerFirst(name),
+    }));
+    membersByModel.set(model, members);
+  }
+  return members;
 }
 
 function checkStructureTypes(

@@ -25,6 +25,7 @@
 import type { AttributeMap, AttributeValue, Item, ScalarAttributeType } from "./attribute_value.ts";
 import { DynamoDBError, serializationError, validationError } from "./errors.ts";
 import { canonicalNumber, type NumberMessageStyle } from "./number.ts";
+import { setEntry } from "./expressions/document_path.ts";
 import {
   keyValueSizeBytes,
   PARTITION_KEY_SIZE_BYTES_MAX,
@@ -265,14 +266,6 @@ export function validateItem(raw: unknown, options: ValueValidationOptions = {})
     setEntry(item, name, validateValue(value, 1, checker));
   }
   return item;
-}
-
-/**
- * Adds an entry to a map as an own property. Plain assignment would treat the attribute name
- * `__proto__` as the prototype setter and drop the attribute.
- */
-function setEntry(map: AttributeMap, name: string, value: AttributeValue): void {
-  Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function checkNameLength(name: string, checker: Checker): void {
