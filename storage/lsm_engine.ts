@@ -153,6 +153,14 @@ export interface Engine extends StorageEngine {
  */
 export const MAX_GROUPS_IN_FLIGHT = 2;
 
+/**
+ * A scan reads each overlapping table's range whole (and merges without promises) when at most
+ * this many tables overlap it and each holds the range in at most
+ * {@linkcode SHORT_SCAN_BLOCKS_MAX} data blocks.
+ */
+const SHORT_SCAN_TABLES_MAX = 8;
+const SHORT_SCAN_BLOCKS_MAX = 4;
+
 /** Default memtable size that triggers a flush. */
 export const DEFAULT_MEMTABLE_SIZE_BYTES = 64 * 1024 * 1024;
 /** Default frozen memtables before writes stall; memory stays below (1 + this) memtables. */
@@ -300,6 +308,7 @@ export class LsmEngine implements Engine {
     bloomFilterSkips: 0,
     tableLookups: 0,
     scanTableSkips: 0,
+    shortTableScans: 0,
     corruptionErrors: 0,
   };
 
@@ -1038,13 +1047,24 @@ export class LsmEngine implements Engine {
     for (const table of tables) table.acquire();
     try {
       const bounds = { start: options.start, end: options.end, reverse: options.reverse };
-      const memtableSources = this.#memtables().map((memtable) => memtable.entries(bounds));
       const mergeOptions = { snapshotSequence: sequence, reverse: options.reverse };
-      // Without tables in range (a recent or small partition), the merge needs no promises.
-      const merged = tables.length === 0
-        ? mergeVisibleSync(memtableSources, mergeOptions)
+      // Taken together with `tables`, before any await: a flush during the await moves a frozen
+      // memtable's versions into a table this scan does not see.
+      const memtables = this.#memtables();
+      const memtableSources = () => memtables.map((memtable) => memtable.entries(bounds));
+      // A short range (a Query's partition) is read from each table whole, a few blocks each, so
+      // the merge itself needs no promises.
+      const shortScans = tables.length <= SHORT_SCAN_TABLES_MAX
+        ? await Promise.all(
+          tables.map((table) => table.reader.scanShort(bounds, SHORT_SCAN_BLOCKS_MAX)),
+        )
+        : undefined;
+      const readShort = shortScans !== undefined && shortScans.every((entries) => entries);
+      if (readShort && tables.length > 0) this.#counters.shortTableScans++;
+      const merged = readShort
+        ? mergeVisibleSync([...memtableSources(), ...shortScans as InternalEntry[][]], mergeOptions)
         : mergeVisible(
-          [...memtableSources, ...tables.map((table) => table.reader.scan(bounds))],
+          [...memtableSources(), ...tables.map((table) => table.reader.scan(bounds))],
           mergeOptions,
         );
       if (options.views) {

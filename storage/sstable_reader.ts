@@ -234,9 +234,47 @@ export class SstableReader {
     return options.reverse ? this.#scanReverse(options) : this.#scanForward(options);
   }
 
+  /**
+   * Returns every version with a user key in [start, end), in scan order, if they lie in at most
+   * `maxBlocks` data blocks; otherwise returns undefined, having read `maxBlocks` blocks. A short
+   * range (a Query's partition) then costs one await per block instead of one per entry.
+   */
+  async scanShort(
+    options: TableScanOptions,
+    maxBlocks: number,
+  ): Promise<InternalEntry[] | undefined> {
+    const { start, end } = options;
+    const entries: InternalEntry[] = [];
+    let blockCount = 0;
+    for await (const block of this.#forwardBlocks(start, options.fillCache ?? true)) {
+      if (++blockCount > maxBlocks) return undefined;
+      for (const entry of block.entries()) {
+        if (start !== undefined && compareKeys(entry.userKey, start) < 0) continue;
+        if (end !== undefined && compareKeys(entry.userKey, end) >= 0) {
+          return options.reverse ? entries.reverse() : entries;
+        }
+        entries.push(entry);
+      }
+    }
+    return options.reverse ? entries.reverse() : entries;
+  }
+
   async *#scanForward(options: TableScanOptions): AsyncGenerator<InternalEntry> {
     const { start, end } = options;
-    const fillCache = options.fillCache ?? true;
+    for await (const block of this.#forwardBlocks(start, options.fillCache ?? true)) {
+      for (const entry of block.entries()) {
+        if (start !== undefined && compareKeys(entry.userKey, start) < 0) continue;
+        if (end !== undefined && compareKeys(entry.userKey, end) >= 0) return;
+        yield entry;
+      }
+    }
+  }
+
+  /** Yields the data blocks in order, from the one that may hold `start` to the last. */
+  async *#forwardBlocks(
+    start: Uint8Array | undefined,
+    fillCache: boolean,
+  ): AsyncGenerator<DataBlock> {
     let partition = start === undefined ? 0 : this.#partitions.find(start, MAX_SEQUENCE);
     if (partition === undefined) return;
     let blockIndex: number | undefined;
@@ -247,12 +285,7 @@ export class SstableReader {
         ? index.find(start, MAX_SEQUENCE)!
         : 0;
       for (; blockIndex < index.length; blockIndex++) {
-        const block = await this.#dataBlock(index.handle(blockIndex), fillCache);
-        for (const entry of block.entries()) {
-          if (start !== undefined && compareKeys(entry.userKey, start) < 0) continue;
-          if (end !== undefined && compareKeys(entry.userKey, end) >= 0) return;
-          yield entry;
-        }
+        yield await this.#dataBlock(index.handle(blockIndex), fillCache);
       }
     }
   }
