@@ -161,6 +161,9 @@ export const MAX_GROUPS_IN_FLIGHT = 2;
 const SHORT_SCAN_TABLES_MAX = 8;
 const SHORT_SCAN_BLOCKS_MAX = 4;
 
+/** Returned by a synchronous table lookup that needs a block the cache does not have. */
+const BLOCK_NOT_CACHED = Symbol("block not cached");
+
 /** Default memtable size that triggers a flush. */
 export const DEFAULT_MEMTABLE_SIZE_BYTES = 64 * 1024 * 1024;
 /** Default frozen memtables before writes stall; memory stays below (1 + this) memtables. */
@@ -964,10 +967,39 @@ export class LsmEngine implements Engine {
       }
       const candidates = this.#tablesThatMayHold(key, hash, sequence);
       if (candidates.length === 0) return Promise.resolve(undefined);
-      return this.#getFromTables(candidates, key, hash, sequence);
+      const cached = this.#getFromCachedTables(candidates, key, sequence);
+      const found = cached === BLOCK_NOT_CACHED
+        ? this.#getFromTables(candidates, key, hash, sequence)
+        : Promise.resolve(cached);
+      // Table values are views into cached blocks.
+      return copy ? found.then((value) => value?.slice()) : found;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * {@linkcode #getFromTables} without awaits, when every filter and block it needs is cached;
+   * {@linkcode BLOCK_NOT_CACHED} otherwise. Runs synchronously, so no table can close meanwhile.
+   */
+  #getFromCachedTables(
+    candidates: readonly TableCandidate[],
+    key: Uint8Array,
+    sequence: number,
+  ): Uint8Array | undefined | typeof BLOCK_NOT_CACHED {
+    let newest: InternalEntry | undefined;
+    let lookups = 0;
+    for (const { table, filterChecked } of candidates) {
+      if (newest && table.properties.maxSequence <= newest.sequence) break;
+      if (!filterChecked) return BLOCK_NOT_CACHED;
+      const result = table.reader.getCached(key, sequence);
+      if (result === undefined) return BLOCK_NOT_CACHED;
+      lookups++;
+      const entry = result.entry;
+      if (entry && (!newest || entry.sequence > newest.sequence)) newest = entry;
+    }
+    this.#counters.tableLookups += lookups;
+    return newest?.kind === EntryKind.Put ? newest.value : undefined;
   }
 
   #getFromMemtables(

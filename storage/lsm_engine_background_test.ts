@@ -697,3 +697,23 @@ Deno.test("engine short and long scans match a model across flushes", async () =
   assert.ok((stats.shortTableScans ?? 0) > 0, "some scans read tables whole");
   await engine.close();
 });
+
+Deno.test("engine reads tables from cache and copies values", async () => {
+  const engine = await openSmall(new SimulatedFileSystem(), { compaction: { enabled: false } });
+  await fill(engine, 200, 100);
+  await engine.waitForBackgroundWork();
+  assert.ok((engine.stats().tables ?? 0) >= 2, "values live in tables");
+  // The first read loads blocks, the second finds them cached; both give the newest value.
+  for (let round = 0; round < 2; round++) {
+    for (let index = 0; index < 100; index++) {
+      const value = await engine.get(text(`key${index}`));
+      assert.equal(decoder.decode(value).split(".")[0], `v${index + 100}`);
+    }
+  }
+  const first = await engine.get(text("key7"));
+  first!.fill(0);
+  assert.equal(decoder.decode(await engine.get(text("key7"))).split(".")[0], "v107");
+  assert.equal(decoder.decode(await engine.getView(text("key7"))).split(".")[0], "v107");
+  assert.equal(await engine.get(text("key100")), undefined);
+  await engine.close();
+});

@@ -227,6 +227,25 @@ export class SstableReader {
   }
 
   /**
+   * Does what `get` does for a key whose bloom filter was checked, using cached blocks only, and
+   * synchronously. Returns undefined when a block it needs is not cached; call `get` then.
+   */
+  getCached(userKey: Uint8Array, maxSequence: number): TableGetResult | undefined {
+    const absent = { entry: undefined, bloomExcluded: false };
+    if (!this.#inKeyRange(userKey)) return absent;
+    const partition = this.#partitions.find(userKey, maxSequence);
+    if (partition === undefined) return absent;
+    const index = this.#cachedBlock<IndexBlock>(this.#handle(partition, INDEX_SLOT));
+    if (index === undefined) return undefined;
+    // The partition's last key is at or after the target, so one of its blocks is too.
+    const block = this.#cachedBlock<DataBlock>(index.handle(index.find(userKey, maxSequence)!));
+    if (block === undefined) return undefined;
+    const entry = block.seek(userKey, maxSequence);
+    if (entry === undefined || compareKeys(entry.userKey, userKey) !== 0) return absent;
+    return { entry, bloomExcluded: false };
+  }
+
+  /**
    * Iterates every version with a user key in [start, end), in `compareInternal` order, or in
    * exactly the reverse order when `reverse` is set.
    */
@@ -389,6 +408,12 @@ export class SstableReader {
     });
   }
 
+  /** Returns the decoded block at `handle` if the cache has it. */
+  #cachedBlock<Block extends CacheableBlock>(handle: BlockHandle): Block | undefined {
+    // One file offset holds one block, so a cached block has the requested kind.
+    return this.#cache?.get(this.fileNumber!, handle.offset) as Block | undefined;
+  }
+
   /**
    * Returns the decoded block at `handle` from the cache, or reads, verifies and decodes it and,
    * when `fillCache` is set, caches it.
@@ -399,9 +424,8 @@ export class SstableReader {
     fillCache: boolean,
     decode: (contents: Uint8Array, location: DecodeLocation) => Block,
   ): Promise<Block> {
-    const cached = this.#cache?.get(this.fileNumber!, handle.offset);
-    // One file offset holds one block, so a cached block has the requested kind.
-    if (cached !== undefined) return cached as Block;
+    const cached = this.#cachedBlock<Block>(handle);
+    if (cached !== undefined) return cached;
     let sealed = await this.#file.read(handle.offset, handle.lengthBytes + BLOCK_TRAILER_BYTES);
     this.#blockBytesRead += sealed.length;
     // A cached block must not pin a larger buffer that the file system returned a view of.
