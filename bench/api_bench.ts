@@ -3,7 +3,9 @@
  * HTTP at 1, 16 and 64 connections, against Strata and dynalite (in memory) in the same run, with
  * a trivial `Deno.serve` handler as the reference for what the client and HTTP stack allow.
  *
- * Each case is a closed loop (see `api_load.ts`) of a bounded duration after a short warm-up.
+ * Each case is a closed loop (see `api_load.ts`) of a bounded duration after a short warm-up,
+ * started once the server's process is idle (below 5% of a core), so background work from the
+ * previous case (Strata's memtable flush and compaction after PutItem) is not measured.
  * Requests carry a syntactically valid SigV4 `Authorization` header; neither server checks the
  * signature. Results print as a markdown table followed by Strata/dynalite ratios and the targets
  * at 16 connections.
@@ -19,7 +21,13 @@ import { parseArgs } from "node:util";
 import { callDynamo, FAKE_AUTHORIZATION } from "../compat-tests/crash_writer.ts";
 import { buildPostRequest } from "./api_http_client.ts";
 import { type LoadResult, type RequestFactory, runLoad } from "./api_load.ts";
-import { type BenchTarget, startDynalite, startReference, startStrata } from "./api_targets.ts";
+import {
+  type BenchTarget,
+  startDynalite,
+  startReference,
+  startStrata,
+  waitUntilIdle,
+} from "./api_targets.ts";
 
 const TABLE_NAME = "bench";
 /** Item size, counted as DynamoDB counts it (attribute names plus values). */
@@ -299,6 +307,9 @@ async function measure(
   connectionCount: number,
   options: BenchOptions,
 ): Promise<CaseResult> {
+  if (!(await waitUntilIdle(target.pid))) {
+    console.error(`${target.name} stayed busy for 60 s before ${operation}; measuring anyway`);
+  }
   const result = await runLoad({
     hostname: target.hostname,
     port: target.port,

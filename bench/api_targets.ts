@@ -18,6 +18,8 @@ export interface BenchTarget {
   port: number;
   /** Version or build details printed with the results. */
   description: string;
+  /** Process id of the server, for {@linkcode waitUntilIdle}. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,12 +45,52 @@ export async function startStrata(
     name: "strata",
     hostname: "127.0.0.1",
     port: server.port,
+    pid: server.pid,
     description: `Strata (deno ${Deno.version.deno}), data dir on ${server.dataDir}`,
     stop: async () => {
       await server.stop();
       await server.close();
     },
   };
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` CPU times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+/** A server counts as idle below this share of one core. */
+const IDLE_CPU_SHARE = 0.05;
+const IDLE_SAMPLE_MS = 500;
+
+/**
+ * Waits until process `pid` uses less than 5% of a core over half a second, so a case does not
+ * measure background work left by the previous one (a memtable flush or compaction after the
+ * PutItem case). Gives up after `timeoutMs` and returns false. Returns true at once where
+ * `/proc` is missing.
+ */
+export async function waitUntilIdle(pid: number, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  let before = cpuTicks(pid);
+  if (before === undefined) return true;
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const after = cpuTicks(pid);
+    if (after === undefined) return true;
+    const share = (after - before) / CLOCK_TICKS_PER_SECOND / (IDLE_SAMPLE_MS / 1000);
+    if (share < IDLE_CPU_SHARE) return true;
+    before = after;
+  }
+  return false;
+}
+
+/** User plus system CPU time of a process in clock ticks, or undefined without `/proc`. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts the trivial `Deno.serve` reference server. */
@@ -64,6 +106,7 @@ export async function startReference(): Promise<BenchTarget> {
     name: "reference",
     hostname: "127.0.0.1",
     port,
+    pid: child.pid,
     description: `trivial Deno.serve handler (deno ${Deno.version.deno})`,
     stop: () => stopChild(child, drained),
   };
@@ -93,6 +136,7 @@ export async function startDynalite(): Promise<BenchTarget> {
     name: "dynalite",
     hostname: "127.0.0.1",
     port,
+    pid: child.pid,
     description: `dynalite ${DYNALITE_VERSION} in memory (node ${nodeVersion})`,
     stop: () => stopChild(child, drained),
   };

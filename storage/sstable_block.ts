@@ -157,7 +157,8 @@ export class DataBlock {
 
   /**
    * Returns the first entry ordered at or after (`userKey`, `sequence`) in `compareInternal`
-   * order, or undefined when every entry of the block is before it.
+   * order, or undefined when every entry of the block is before it. Its value is a view of the
+   * block, which must not be modified.
    */
   seek(userKey: Uint8Array, sequence: number): InternalEntry | undefined {
     // Binary search for the last restart point whose key is before the target. Restart entries
@@ -294,13 +295,16 @@ class EntryCursor {
     return sequence - this.#sequence;
   }
 
-  /** Returns the current entry with its key and value copied out of the block. */
+  /**
+   * Returns the current entry with its key copied out of the reusable key buffer. The value is a
+   * view of the block contents, which the block cache shares, so it must not be modified.
+   */
   entry(): InternalEntry {
     return {
       userKey: this.#key.slice(0, this.#keyLength),
       sequence: this.#sequence,
       kind: this.#kind,
-      value: this.#bytes.slice(this.#valueStart, this.#valueStart + this.#valueLength),
+      value: this.#bytes.subarray(this.#valueStart, this.#valueStart + this.#valueLength),
     };
   }
 

@@ -202,7 +202,8 @@ export class SstableReader {
 
   /**
    * Finds the newest version of `userKey` whose sequence is at most `maxSequence`. A tombstone is
-   * returned like a value, so the caller can stop searching older tables.
+   * returned like a value, so the caller can stop searching older tables. The value is a view of
+   * a cached block and must not be modified.
    */
   async get(
     userKey: Uint8Array,
