@@ -44,7 +44,7 @@ export interface BlockCacheStats {
 
 /** LRU cache of table blocks, bounded in bytes together with the pinned bytes. */
 export class BlockCache {
-  readonly #cache: LRUCache<string, CacheableBlock>;
+  readonly #cache: LRUCache<number | string, CacheableBlock>;
   readonly #capacityBytes: number;
   #pinnedBytes = 0;
   #hits = 0;
@@ -57,7 +57,7 @@ export class BlockCache {
       `block cache capacity must be a positive integer: ${options.capacityBytes}`,
     );
     this.#capacityBytes = options.capacityBytes;
-    this.#cache = new LRUCache<string, CacheableBlock>({
+    this.#cache = new LRUCache<number | string, CacheableBlock>({
       maxSize: options.capacityBytes,
       sizeCalculation: (block) => block.cacheChargeBytes,
       dispose: (_block, _key, reason) => {
@@ -129,6 +129,17 @@ export class BlockCache {
   }
 }
 
-function cacheKey(fileNumber: number, offset: number): string {
+/**
+ * Returns the cache key of a block: a number for the usual file numbers and offsets, which the
+ * map hashes faster than a string, and a string otherwise. A number and a string never collide.
+ */
+function cacheKey(fileNumber: number, offset: number): number | string {
+  if (fileNumber < NUMERIC_KEY_FILE_LIMIT && offset < NUMERIC_KEY_OFFSET_LIMIT) {
+    return fileNumber * NUMERIC_KEY_OFFSET_LIMIT + offset;
+  }
   return `${fileNumber}:${offset}`;
 }
+
+/** Offsets below 2^32 and file numbers below 2^21 make numeric keys below 2^53. */
+const NUMERIC_KEY_OFFSET_LIMIT = 2 ** 32;
+const NUMERIC_KEY_FILE_LIMIT = 2 ** 21;

@@ -114,3 +114,14 @@ Deno.test("block cache leaves a miss uncounted on request", () => {
   assert.ok(cache.get(1, 0, false) !== undefined);
   assert.equal(cache.stats().hits, 1);
 });
+
+Deno.test("block cache keeps large file numbers and offsets apart", () => {
+  const cache = new BlockCache({ capacityBytes: 1 << 20 });
+  // As numbers, (1, 2^32) and (2, 0) would share a key; such blocks get string keys instead.
+  const cases: Array<[number, number]> = [[1, 2 ** 32], [2, 0], [2 ** 21, 0], [0, 0], [2 ** 21, 7]];
+  const blocks = cases.map((_, index) => block(100 + index));
+  cases.forEach(([fileNumber, offset], index) => cache.set(fileNumber, offset, blocks[index]!));
+  cases.forEach(([fileNumber, offset], index) => {
+    assert.equal(cache.get(fileNumber, offset), blocks[index], `block ${fileNumber}:${offset}`);
+  });
+});

@@ -312,6 +312,12 @@ class EntryCursor {
   #varint(what: string): number {
     const bytes = this.#bytes;
     const start = this.#position;
+    // Most lengths fit in one byte.
+    const first = bytes[start]!;
+    if (first < 0x80 && start < this.#end) {
+      this.#position = start + 1;
+      return first;
+    }
     const limit = Math.min(this.#end, start + MAX_VARINT_BYTES);
     let value = 0;
     let scale = 1;
