@@ -22,7 +22,7 @@ import { SstableReader } from "./sstable_reader.ts";
 import { SstableWriter, type SstableWriterOptions } from "./sstable_writer.ts";
 
 /** Input bytes a flush processes between yields to the event loop. */
-export const FLUSH_YIELD_EVERY_BYTES = 128 * 1024;
+export const FLUSH_YIELD_EVERY_BYTES = 64 * 1024;
 
 /** Directory, file system, cache and settings for writing and reading tables. */
 export interface TableContext {
