@@ -263,7 +263,7 @@ export interface CompactionResult {
 }
 
 /**
- * Default input bytes between yields to the event loop: about half a millisecond of work on the
+ * Default input bytes between yields to the event loop: an estimated half millisecond of work on the
  * 2-core test VM, so requests wait at most that long behind a compaction slice.
  */
 export const DEFAULT_YIELD_EVERY_BYTES = 64 * 1024;
