@@ -254,10 +254,9 @@ export class SstableReader {
     return options.reverse ? this.#scanReverse(options) : this.#scanForward(options);
   }
 
-  /**
-   * Returns every version with a user key in [start, end), in scan order, if they lie in at most
-   * `maxBlocks` data blocks; otherwise returns undefined, having read `maxBlocks` blocks. A short
-   * range (a Query's partition) then costs one await per block instead of one per entry.
+  /**   * Returns every version with a user key in [start, end), in scan order, if they lie in at most
+   * `maxBlocks` data blocks. Otherwise returns undefined, having read `maxBlocks` blocks. A short
+   * range (a Query's partition) so costs one await per block instead of one per entry.
    */
   async scanShort(
     options: TableScanOptions,
