@@ -245,7 +245,12 @@ class EntryCursor {
       this.#key = grown;
       scratchKey = grown;
     }
-    this.#key.set(this.#bytes.subarray(this.#position, keyEnd), shared);
+    // A loop, not set() with a subarray: keys are short, and a subarray allocates a view.
+    const key = this.#key;
+    const bytes = this.#bytes;
+    for (let from = this.#position, to = shared; from < keyEnd; from++, to++) {
+      key[to] = bytes[from]!;
+    }
     this.#keyLength = keyLength;
     this.#sequence = sequence;
     this.#kind = kind as EntryKind;
@@ -312,11 +317,18 @@ class EntryCursor {
   #varint(what: string): number {
     const bytes = this.#bytes;
     const start = this.#position;
-    // Most lengths fit in one byte.
-    const first = bytes[start]!;
-    if (first < 0x80 && start < this.#end) {
-      this.#position = start + 1;
-      return first;
+    // Most lengths fit in one or two bytes.
+    if (start + 1 < this.#end) {
+      const first = bytes[start]!;
+      if (first < 0x80) {
+        this.#position = start + 1;
+        return first;
+      }
+      const second = bytes[start + 1]!;
+      if (second < 0x80) {
+        this.#position = start + 2;
+        return (first & 0x7f) + second * 0x80;
+      }
     }
     const limit = Math.min(this.#end, start + MAX_VARINT_BYTES);
     let value = 0;
