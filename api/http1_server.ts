@@ -615,7 +615,11 @@ function parseHead(head: string): RequestHead {
     const name = line.slice(0, colon).toLowerCase();
     // A name with whitespace (including an obsolete folded line) is rejected, as RFC 9112 requires.
     if (!TOKEN_PATTERN.test(name)) throw new HttpError(400, "bad header name");
-    const value = line.slice(colon + 1).trim();
+    const rawValue = line.slice(colon + 1);
+    // A bare CR or LF would split the field (some values are echoed into response headers), and
+    // RFC 9110, section 5.5, forbids CR, LF and NUL in field values.
+    if (/[\r\n\0]/.test(rawValue)) throw new HttpError(400, "invalid character in header value");
+    const value = rawValue.trim();
     const previous = headers.get(name);
     if (previous === undefined) {
       headers.set(name, value);

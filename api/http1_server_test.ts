@@ -329,3 +329,24 @@ Deno.test("http1 closes a connection stuck in the middle of a request", async ()
     await server.shutdown();
   }
 });
+
+Deno.test("http1 rejects CR, LF and NUL inside header values", async () => {
+  await withServer(async (server) => {
+    // Header values can reach response headers (CORS echoes one), so a line break inside a value
+    // would let a client inject response headers.
+    const requests = [
+      "OPTIONS / HTTP/1.1\r\nOrigin: o\r\nAccess-Control-Request-Headers: a\nX-Injected: 1\r\n\r\n",
+      "GET / HTTP/1.1\r\nX-Amz-Target: a\rb\r\n\r\n",
+      "GET / HTTP/1.1\r\nX-Amz-Target: a\0b\r\n\r\n",
+      "GET / HTTP/1.1\r\nX-Amz-Target: a\r\r\n\r\n",
+    ];
+    for (const request of requests) {
+      const client = await RawClient.connect(server);
+      await client.send(request);
+      const response = await client.response();
+      assert.equal(response?.status, 400, JSON.stringify(request));
+      assert.ok(await client.closedByServer(), `closed after ${JSON.stringify(request)}`);
+      client.close();
+    }
+  });
+});
