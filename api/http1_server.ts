@@ -407,7 +407,8 @@ class Connection {
         // Nothing of the next request yet; an EOF here is a normal close.
         if (!(await this.#fill())) return undefined;
       } else {
-        this.#setState("reading");
+        // The request timeout runs from the first byte of the request, not from the latest one.
+        if (this.state === "idle") this.#setState("reading");
         if (!(await this.#fill())) throw new ClosedMidRequest();
       }
       if (this.state === "idle") this.#setState("reading");

@@ -350,3 +350,42 @@ Deno.test("http1 rejects CR, LF and NUL inside header values", async () => {
     }
   });
 });
+
+Deno.test("http1 request timeout counts from the first byte", async () => {
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: echoHandler(),
+    logger: silentLogger,
+    requestTimeoutMs: 1500,
+  });
+  try {
+    const client = await RawClient.connect(server);
+    const closed = client.closedByServer();
+    let closedEarly = false;
+    closed.then(() => (closedEarly = true));
+    // One byte of the head every 400 ms: each arrives well within the timeout, but the request
+    // as a whole takes far longer.
+    const head = encoder.encode("POST / HTTP/1.1\r\nX-Slow: " + "a".repeat(12));
+    const started = performance.now();
+    for (
+      let index = 0;
+      index < head.length && !closedEarly && performance.now() - started < 4500;
+      index++
+    ) {
+      try {
+        await client.send(head.subarray(index, index + 1));
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    const waitedMs = performance.now() - started;
+    assert.ok(closedEarly, `still open after ${waitedMs} ms of a slow head`);
+    assert.ok(waitedMs >= 1400, `closed after ${waitedMs} ms, before the timeout`);
+    await closed;
+    client.close();
+  } finally {
+    await server.shutdown();
+  }
+});
