@@ -8,7 +8,7 @@
  * server implements (RFC 9112):
  *
  * - request framing by `Content-Length` or `Transfer-Encoding: chunked` (trailers ignored);
- *   any other body framing gets 400 and the connection is closed;
+ *   both at once, or any other body framing, gets 400 and the connection is closed;
  * - keep-alive by default for HTTP/1.1, opt-in for HTTP/1.0, `Connection: close` honoured;
  *   pipelined requests are answered in order;
  * - `Expect: 100-continue` gets an interim `100 Continue` before the body is read;
@@ -631,8 +631,9 @@ function parseHead(head: string): RequestHead {
     }
   }
   if (headers.has("transfer-encoding") && headers.has("content-length")) {
-    // Transfer-Encoding wins (RFC 9112, section 6.3); the length is dropped, not trusted.
-    headers.delete("content-length");
+    // Such a request may be framed differently by a proxy in front (request smuggling), so it is
+    // rejected, as RFC 9112, section 6.1, allows and as Deno.serve does.
+    throw new HttpError(400, "both Transfer-Encoding and Content-Length present");
   }
 
   let path = target;

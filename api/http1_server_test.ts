@@ -389,3 +389,20 @@ Deno.test("http1 request timeout counts from the first byte", async () => {
     await server.shutdown();
   }
 });
+
+Deno.test("http1 rejects Transfer-Encoding with Content-Length", async () => {
+  await withServer(async (server) => {
+    // A proxy in front may frame such a request by the other header, so the rest of the stream
+    // cannot be trusted (request smuggling). Deno.serve also answers 400.
+    const client = await RawClient.connect(server);
+    await client.send(
+      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "2\r\n{}\r\n0\r\n\r\n" + post("{}"),
+    );
+    const response = await client.response();
+    assert.equal(response?.status, 400);
+    assert.equal(response.headers.get("connection"), "close");
+    assert.ok(await client.closedByServer(), "the pipelined request is not answered");
+    client.close();
+  });
+});
