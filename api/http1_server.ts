@@ -395,6 +395,8 @@ class Connection {
           if (index - this.#start > MAX_HEAD_BYTES) {
             throw new HttpError(431, "request head is too large");
           }
+          // A pipelined head may be complete without a read, but its body is still to come.
+          if (this.state === "idle") this.#setState("reading");
           return index;
         }
       }

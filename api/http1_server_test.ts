@@ -406,3 +406,32 @@ Deno.test("http1 rejects Transfer-Encoding with Content-Length", async () => {
     client.close();
   });
 });
+
+Deno.test("http1 times out a pipelined request's body", async () => {
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: echoHandler(),
+    logger: silentLogger,
+    requestTimeoutMs: 200,
+    idleTimeoutMs: 60_000,
+  });
+  try {
+    const client = await RawClient.connect(server);
+    // The second head arrives with the first request, so it is parsed without another read.
+    await client.send(post("{}") + "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    assert.equal((await client.response())?.status, 200);
+    const started = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = await Promise.race([
+      client.closedByServer(),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 4000))),
+    ]);
+    clearTimeout(timer);
+    const waitedMs = performance.now() - started;
+    assert.ok(closed, `still open after ${waitedMs} ms`);
+    client.close();
+  } finally {
+    await server.shutdown();
+  }
+});
