@@ -192,6 +192,7 @@ type ConnectionState = "idle" | "reading" | "handling" | "closed";
 /** A parsed request head plus its body. */
 class ParsedRequest implements ProtocolRequest {
   readonly method: string;
+  readonly version: string;
   readonly path: string;
   readonly query: string;
   readonly #headers: Map<string, string>;
@@ -204,6 +205,7 @@ class ParsedRequest implements ProtocolRequest {
     readonly bodySkipped: boolean,
   ) {
     this.method = head.method;
+    this.version = head.version;
     this.path = head.path;
     this.query = head.query;
     this.#headers = head.headers;
@@ -293,7 +295,11 @@ class Connection {
         }
         const keepAlive = request.keepAlive && !request.bodySkipped &&
           !this.#server.shuttingDown;
-        await this.#send(response, keepAlive, request.method === "HEAD");
+        // An HTTP/1.0 client assumes the connection closes unless the response says otherwise.
+        let connectionOption: "close" | "keep-alive" | undefined;
+        if (!keepAlive) connectionOption = "close";
+        else if (request.version === "HTTP/1.0") connectionOption = "keep-alive";
+        await this.#send(response, connectionOption, request.method === "HEAD");
         if (request.bodySkipped) await this.#discardInput();
         if (!keepAlive) break;
         this.#setState("idle");
@@ -526,8 +532,15 @@ class Connection {
     }
   }
 
-  /** Writes a response in one socket write: head and body encoded into one buffer. */
-  async #send(response: ProtocolResponse, keepAlive: boolean, omitBody: boolean): Promise<void> {
+  /**
+   * Writes a response in one socket write: head and body encoded into one buffer.
+   * `connectionOption` is the `Connection` header value to send, if any.
+   */
+  async #send(
+    response: ProtocolResponse,
+    connectionOption: "close" | "keep-alive" | undefined,
+    omitBody: boolean,
+  ): Promise<void> {
     const body = response.body;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     const capacity = HEAD_RESERVE_BYTES + body.length * 3;
@@ -544,7 +557,7 @@ class Connection {
     for (const [name, value] of response.headers) head += `${name}: ${value}\r\n`;
     head += `x-amz-crc32: ${bodyChecksum(bodyBytes)}\r\ncontent-length: ${bodyLength}\r\n` +
       `date: ${this.#server.dateHeader}\r\n`;
-    if (!keepAlive) head += "connection: close\r\n";
+    if (connectionOption !== undefined) head += `connection: ${connectionOption}\r\n`;
     head += "\r\n";
 
     if (omitBody) return await this.#write(encoder.encode(head));
