@@ -45,6 +45,8 @@ const SEND_BUFFER_BYTES = 16 * 1024;
 const SEND_BUFFER_RETAINED_MAX_BYTES = 64 * 1024;
 /** Interval of the timer that refreshes the clock and closes timed-out connections. */
 const SWEEP_INTERVAL_MS = 1000;
+/** Maximum pause before retrying a failed accept; the pause doubles from 10 ms up to this. */
+const ACCEPT_RETRY_DELAY_MAX_MS = 1000;
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -154,14 +156,24 @@ export class Http1Server {
   }
 
   async #acceptLoop(): Promise<void> {
-    try {
-      for await (const socket of this.#listener) {
-        const connection = new Connection(this, socket);
-        this.#connections.add(connection);
-        connection.serve().finally(() => this.#connections.delete(connection));
+    let retryDelayMs = 0;
+    while (!this.#shuttingDown) {
+      let socket: Deno.TcpConn;
+      try {
+        socket = await this.#listener.accept();
+      } catch (error) {
+        if (this.#shuttingDown || error instanceof Deno.errors.BadResource) break;
+        // Accept fails while the process is out of file descriptors (EMFILE). The connection
+        // waits in the listen backlog, so the server pauses and retries instead of stopping.
+        retryDelayMs = Math.min(Math.max(2 * retryDelayMs, 10), ACCEPT_RETRY_DELAY_MAX_MS);
+        this.#options.logger.error("http.accept_failed", { error, retryDelayMs });
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        continue;
       }
-    } catch (error) {
-      if (!this.#shuttingDown) this.#options.logger.error("http.accept_failed", { error });
+      retryDelayMs = 0;
+      const connection = new Connection(this, socket);
+      this.#connections.add(connection);
+      connection.serve().finally(() => this.#connections.delete(connection));
     }
     this.#shuttingDown = true;
     for (const connection of this.#connections) {

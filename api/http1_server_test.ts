@@ -45,7 +45,7 @@ class RawClient {
   #pending = new Uint8Array(0);
   private constructor(readonly socket: Deno.TcpConn) {}
 
-  static async connect(server: Http1Server): Promise<RawClient> {
+  static async connect(server: { port: number }): Promise<RawClient> {
     return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
   }
 
@@ -433,5 +433,58 @@ Deno.test("http1 times out a pipelined request's body", async () => {
     client.close();
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("http1 keeps serving after running out of file descriptors", async () => {
+  // A child process with a low descriptor limit runs the server, so accept fails with EMFILE.
+  const script = `
+    import { Http1Server } from ${
+    JSON.stringify(new URL("./http1_server.ts", import.meta.url).href)
+  };
+    import { silentLogger } from ${
+    JSON.stringify(new URL("../util/logger.ts", import.meta.url).href)
+  };
+    const server = Http1Server.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      handler: () => Promise.resolve({ status: 200, headers: [], body: "ok" }),
+      logger: silentLogger,
+    });
+    console.log(server.port);
+    await server.finished;
+  `;
+  const child = new Deno.Command("bash", {
+    args: ["-c", 'ulimit -n 64 && exec "$0" eval "$1"', Deno.execPath(), script],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const port = Number((await reader.read()).value);
+    assert.ok(port > 0, "child reported its port");
+
+    const crowd: Deno.TcpConn[] = [];
+    for (let index = 0; index < 100; index++) {
+      crowd.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const socket of crowd) socket.close();
+
+    const client = await RawClient.connect({ port });
+    await client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    const response = await client.response();
+    assert.equal(response?.status, 200);
+    assert.equal(response.body, "ok");
+    client.close();
+    reader.releaseLock();
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
   }
 });
