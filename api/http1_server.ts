@@ -339,7 +339,7 @@ class Connection {
   async #readRequest(): Promise<ParsedRequest | undefined> {
     const headEnd = await this.#readHead();
     if (headEnd === undefined) return undefined;
-    const head = headDecoder.decode(this.#buffer.subarray(this.#start, headEnd));
+    const head = decodeLatin1(this.#buffer.subarray(this.#start, headEnd));
     this.#start = headEnd + 4;
     const request = parseHead(head);
 
@@ -572,7 +572,7 @@ class Connection {
     if (connectionOption !== undefined) head += `connection: ${connectionOption}\r\n`;
     head += "\r\n";
 
-    if (omitBody) return await this.#write(encoder.encode(head));
+    if (omitBody) return await this.#write(encodeLatin1(head));
     // A head is usually ASCII, one byte per code unit: encode it straight in front of the body.
     if (head.length <= HEAD_RESERVE_BYTES) {
       const headStart = HEAD_RESERVE_BYTES - head.length;
@@ -584,7 +584,7 @@ class Connection {
         return await this.#write(buffer.subarray(headStart, HEAD_RESERVE_BYTES + bodyLength));
       }
     }
-    const headBytes = encoder.encode(head);
+    const headBytes = encodeLatin1(head);
     const joined = new Uint8Array(headBytes.length + bodyLength);
     joined.set(headBytes);
     joined.set(bodyBytes, headBytes.length);
@@ -616,6 +616,35 @@ class ClosedMidRequest extends Error {
   constructor() {
     super("connection closed in the middle of a request");
   }
+}
+
+/**
+ * Decodes a request head as ISO-8859-1, one character per byte, as `Deno.serve` does, so that
+ * non-ASCII header values reach the protocol and come back in response headers unchanged.
+ */
+function decodeLatin1(bytes: Uint8Array): string {
+  const text = headDecoder.decode(bytes);
+  // An ASCII head, the usual case, reads the same in UTF-8.
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  let latin1 = "";
+  for (let index = 0; index < bytes.length; index += 8192) {
+    latin1 += String.fromCharCode(...bytes.subarray(index, index + 8192));
+  }
+  return latin1;
+}
+
+/**
+ * Encodes a response head as ISO-8859-1, the inverse of {@linkcode decodeLatin1}. Header values
+ * come from request headers or ASCII text, so no code unit is above U+00FF; one that were would
+ * be sent as "?".
+ */
+function encodeLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    bytes[index] = code <= 0xff ? code : 0x3f;
+  }
+  return bytes;
 }
 
 /** Parses a request line and header fields (RFC 9112, section 2 to 5). */

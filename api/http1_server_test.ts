@@ -488,3 +488,25 @@ Deno.test("http1 keeps serving after running out of file descriptors", async () 
     await child.stdout.cancel().catch(() => {});
   }
 });
+
+Deno.test("http1 treats header bytes as ISO-8859-1", async () => {
+  // Deno.serve exposes each header byte as one character and writes it back the same way, so
+  // non-ASCII values (valid UTF-8 or not) reach the handler and return to the client unchanged.
+  const handler: ProtocolHandler = (request) =>
+    Promise.resolve({
+      status: 200,
+      headers: [["x-echo", request.header("x-value") ?? ""]],
+      body: JSON.stringify({ value: request.header("x-value") ?? null }),
+    });
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    // The value's bytes are 61 C3 A9 FF: "a", U+00E9 in UTF-8, then a byte invalid in UTF-8.
+    const head = "GET /x HTTP/1.1\r\nHost: h\r\nX-Value: a\u00c3\u00a9\u00ff\r\n\r\n";
+    await client.send(Uint8Array.from(head, (character) => character.charCodeAt(0)));
+    const response = await client.response();
+    assert.equal(response?.status, 200);
+    assert.equal(JSON.parse(response.body).value, "a\u00c3\u00a9\u00ff");
+    assert.equal(response.headers.get("x-echo"), "a\u00c3\u00a9\u00ff");
+    client.close();
+  }, handler);
+});
