@@ -625,7 +625,7 @@ class ClosedMidRequest extends Error {
 function decodeLatin1(bytes: Uint8Array): string {
   const text = headDecoder.decode(bytes);
   // An ASCII head, the usual case, reads the same in UTF-8.
-  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (!/[\u0080-\uffff]/.test(text)) return text;
   let latin1 = "";
   for (let index = 0; index < bytes.length; index += 8192) {
     latin1 += String.fromCharCode(...bytes.subarray(index, index + 8192));
