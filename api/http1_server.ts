@@ -31,7 +31,6 @@ import {
   type ProtocolResponse,
 } from "./protocol.ts";
 import type { Logger } from "../util/logger.ts";
-import { concatBytes } from "../cluster/key_layout.ts";
 
 /** Largest request line plus headers accepted; larger heads get 431. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -449,7 +448,9 @@ class Connection {
 
   /** Reads a chunked body; returns undefined (and stops reading) once it passes the limit. */
   async #readChunkedBody(): Promise<Uint8Array | undefined> {
-    const chunks: Uint8Array[] = [];
+    // Chunks are copied into one growing buffer: a body may have millions of tiny chunks, too
+    // many to keep as separate arrays or to pass as arguments.
+    let body = new Uint8Array(0);
     let totalBytes = 0;
     while (true) {
       const sizeLine = await this.#readLine();
@@ -457,14 +458,20 @@ class Connection {
       if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw new HttpError(400, "invalid chunk size");
       const size = parseInt(sizeText, 16);
       if (size === 0) break;
+      if (totalBytes + size > MAX_REQUEST_BODY_BYTES) return undefined;
+      if (totalBytes + size > body.length) {
+        const capacity = Math.max(totalBytes + size, 2 * body.length);
+        const grown = new Uint8Array(Math.min(capacity, MAX_REQUEST_BODY_BYTES));
+        grown.set(body.subarray(0, totalBytes));
+        body = grown;
+      }
+      body.set(await this.#readExactly(size), totalBytes);
       totalBytes += size;
-      if (totalBytes > MAX_REQUEST_BODY_BYTES) return undefined;
-      chunks.push((await this.#readExactly(size)).slice());
       if ((await this.#readLine()) !== "") throw new HttpError(400, "chunk not followed by CRLF");
     }
     // Trailer fields, ignored, end with an empty line.
     while ((await this.#readLine()) !== "");
-    return chunks.length === 1 ? chunks[0] : concatBytes(...chunks);
+    return body.subarray(0, totalBytes);
   }
 
   async #readLine(): Promise<string> {

@@ -510,3 +510,18 @@ Deno.test("http1 treats header bytes as ISO-8859-1", async () => {
     client.close();
   }, handler);
 });
+
+Deno.test("http1 reads a body of many small chunks", async () => {
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    const chunkCount = 200_000;
+    await client.send(
+      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "1\r\na\r\n".repeat(chunkCount) + "0\r\n\r\n",
+    );
+    const response = await client.response();
+    assert.equal(response?.status, 200);
+    assert.equal(JSON.parse(response.body).body, "a".repeat(chunkCount));
+    client.close();
+  });
+});
