@@ -348,7 +348,11 @@ class Connection {
     let bodySkipped = false;
     if (transferEncoding !== undefined) {
       const codings = transferEncoding.toLowerCase().split(",").map((coding) => coding.trim());
-      if (codings[codings.length - 1] !== "chunked") {
+      // Chunked must be the last coding and applied once, and HTTP/1.0 has no transfer codings
+      // (RFC 9112, section 6.1). Other framing could be read differently by a proxy in front.
+      if (
+        codings.indexOf("chunked") !== codings.length - 1 || request.version !== "HTTP/1.1"
+      ) {
         throw new HttpError(400, "request body length cannot be determined");
       }
       await this.#sendContinue(request);

@@ -525,3 +525,23 @@ Deno.test("http1 reads a body of many small chunks", async () => {
     client.close();
   });
 });
+
+Deno.test("http1 rejects faulty Transfer-Encoding framing", async () => {
+  await withServer(async (server) => {
+    // RFC 9112, section 6.1: chunked is applied once, and HTTP/1.0 has no transfer codings.
+    const requests = [
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "2\r\n{}\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+      "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    ];
+    for (const request of requests) {
+      const client = await RawClient.connect(server);
+      await client.send(request);
+      const response = await client.response();
+      assert.equal(response?.status, 400, JSON.stringify(request));
+      assert.ok(await client.closedByServer(), `closed after ${JSON.stringify(request)}`);
+      client.close();
+    }
+  });
+});
