@@ -336,10 +336,10 @@ class Connection {
    * requests, or the connection was closed while idle.
    */
   async #readRequest(): Promise<ParsedRequest | undefined> {
-    const headEnd = await this.#readHead();
-    if (headEnd === undefined) return undefined;
-    const head = decodeLatin1(this.#buffer.subarray(this.#start, headEnd));
-    this.#start = headEnd + 4;
+    const bodyStart = await this.#readHead();
+    if (bodyStart === undefined) return undefined;
+    const head = decodeLatin1(this.#buffer.subarray(this.#start, bodyStart));
+    this.#start = bodyStart;
     const request = parseHead(head);
 
     const transferEncoding = request.headers.get("transfer-encoding");
@@ -395,36 +395,46 @@ class Connection {
     }
   }
 
-  /** Reads until a complete request head is buffered; returns the offset of its CRLFCRLF. */
+  /**
+   * Reads until a complete request head is buffered; returns the offset just after the empty
+   * line that ends it. Lines may end in CRLF or in a bare LF, which RFC 9112, section 2.2,
+   * allows a recipient to accept and `Deno.serve` accepts.
+   */
   async #readHead(): Promise<number | undefined> {
     let searchFrom = this.#start;
     while (true) {
       // Empty lines before a request line are allowed and skipped.
-      while (
-        this.#start + 1 < this.#end && this.#buffer[this.#start] === CR &&
-        this.#buffer[this.#start + 1] === LF
-      ) {
-        this.#start += 2;
+      while (this.#start < this.#end) {
+        if (this.#buffer[this.#start] === LF) {
+          this.#start += 1;
+        } else if (
+          this.#buffer[this.#start] === CR && this.#start + 1 < this.#end &&
+          this.#buffer[this.#start + 1] === LF
+        ) {
+          this.#start += 2;
+        } else {
+          break;
+        }
         searchFrom = Math.max(searchFrom, this.#start);
       }
       const buffer = this.#buffer;
-      for (let index = searchFrom; index + 3 < this.#end; index++) {
-        if (
-          buffer[index + 3] === LF && buffer[index + 2] === CR && buffer[index + 1] === LF &&
-          buffer[index] === CR
-        ) {
-          if (index - this.#start > MAX_HEAD_BYTES) {
-            throw new HttpError(431, "request head is too large");
-          }
-          // A pipelined head may be complete without a read, but its body is still to come.
-          if (this.state === "idle") this.#setState("reading");
-          return index;
+      for (let index = Math.max(searchFrom, this.#start + 1); index < this.#end; index++) {
+        if (buffer[index] !== LF) continue;
+        const previous = buffer[index - 1];
+        const emptyLine = previous === LF ||
+          (previous === CR && index - 2 >= this.#start && buffer[index - 2] === LF);
+        if (!emptyLine) continue;
+        if (index - this.#start > MAX_HEAD_BYTES) {
+          throw new HttpError(431, "request head is too large");
         }
+        // A pipelined head may be complete without a read, but its body is still to come.
+        if (this.state === "idle") this.#setState("reading");
+        return index + 1;
       }
       if (this.#end - this.#start > MAX_HEAD_BYTES) {
         throw new HttpError(431, "request head is too large");
       }
-      searchFrom = Math.max(this.#start, this.#end - 3);
+      searchFrom = this.#end;
       const consumedBefore = this.#start;
       if (this.#start === this.#end && this.state === "idle") {
         // Nothing of the next request yet; an EOF here is a normal close.
@@ -660,7 +670,10 @@ function encodeLatin1(text: string): Uint8Array {
 
 /** Parses a request line and header fields (RFC 9112, section 2 to 5). */
 function parseHead(head: string): RequestHead {
-  const lines = head.split("\r\n");
+  // The head ends with an empty line, so splitting at LF leaves two empty strings at the end.
+  const lines = head.split("\n").slice(0, -2).map((line) => (
+    line.endsWith("\r") ? line.slice(0, -1) : line
+  ));
   const requestLine = lines[0]!;
   const firstSpace = requestLine.indexOf(" ");
   const lastSpace = requestLine.lastIndexOf(" ");
