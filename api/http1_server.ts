@@ -46,6 +46,11 @@ const SEND_BUFFER_RETAINED_MAX_BYTES = 64 * 1024;
 const SWEEP_INTERVAL_MS = 1000;
 /** Maximum pause before retrying a failed accept; the pause doubles from 10 ms up to this. */
 const ACCEPT_RETRY_DELAY_MAX_MS = 1000;
+/**
+ * A connection closing after its last response is closed once its peer sends nothing for this
+ * long, instead of waiting for the peer to close (see `Connection.#discardInput`).
+ */
+const LINGER_TIMEOUT_MS = 2000;
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -311,8 +316,10 @@ class Connection {
         if (!keepAlive) connectionOption = "close";
         else if (request.version === "HTTP/1.0") connectionOption = "keep-alive";
         await this.#send(response, connectionOption, request.method === "HEAD");
-        if (request.bodySkipped) await this.#discardInput();
-        if (!keepAlive) break;
+        if (!keepAlive) {
+          await this.#discardInput();
+          break;
+        }
         this.#setState("idle");
         this.#releaseLargeBuffer();
       }
@@ -379,9 +386,9 @@ class Connection {
   }
 
   /**
-   * Closes the sending side and reads until the peer closes (or the request timeout), so the
-   * unread body does not make the kernel reset the connection before the peer has read the
-   * response.
+   * Closes the sending side and reads until the peer closes (or the request timeout), so unread
+   * input (a skipped body, or requests pipelined after the last one) does not make the kernel
+   * reset the connection before the peer has read the response.
    */
   async #discardInput(): Promise<void> {
     if (this.state === "closed") return;
@@ -390,7 +397,11 @@ class Connection {
     let discarded = 0;
     while (discarded <= 2 * MAX_REQUEST_BODY_BYTES) {
       this.#start = this.#end = 0;
-      if (!(await this.#fill())) return;
+      // A peer that has stopped sending has had time to read the response.
+      const lingerTimer = setTimeout(() => this.close(), LINGER_TIMEOUT_MS);
+      const received = await this.#fill();
+      clearTimeout(lingerTimer);
+      if (!received) return;
       discarded += this.#end;
     }
   }

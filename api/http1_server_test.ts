@@ -571,3 +571,24 @@ Deno.test("http1 accepts lines ending in a bare LF", async () => {
     client.close();
   }, handler);
 });
+
+Deno.test("http1 delivers the last response before closing", async () => {
+  // Closing a socket with unread input makes the kernel send a reset, which discards response
+  // bytes the client has not read yet.
+  const bodyBytes = 2 * 1024 * 1024;
+  const handler: ProtocolHandler = () =>
+    Promise.resolve({ status: 200, headers: [], body: "x".repeat(bodyBytes) });
+  await withServer(async (server) => {
+    const client = await RawClient.connect(server);
+    await client.send("GET /large HTTP/1.1\r\nConnection: close\r\n\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.send("GET / HTTP/1.1\r\n\r\n".repeat(100));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await client.response();
+    assert.equal(response?.status, 200);
+    assert.equal(response.body.length, bodyBytes);
+    assert.equal(response.headers.get("connection"), "close");
+    assert.ok(await client.closedByServer(), "server closes after the response");
+    client.close();
+  }, handler);
+});
