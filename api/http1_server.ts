@@ -18,7 +18,8 @@
  *   of a request for {@linkcode Http1ServerOptions.requestTimeoutMs}, are closed.
  *
  * `shutdown` stops accepting, closes idle connections at once, lets each connection finish the
- * request it is handling (answered with `Connection: close`), then resolves `finished`.
+ * request it is handling (answered with `Connection: close`), then resolves `finished`. A
+ * request still arriving 2 s (`SHUTDOWN_READ_GRACE_MS`) after shutdown began is dropped.
  *
  * @module
  */
@@ -51,6 +52,8 @@ const ACCEPT_RETRY_DELAY_MAX_MS = 1000;
  * long, instead of waiting for the peer to close (see `Connection.#discardInput`).
  */
 const LINGER_TIMEOUT_MS = 2000;
+/** After shutdown begins, connections still receiving a request get this long to finish it. */
+const SHUTDOWN_READ_GRACE_MS = 2000;
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -99,6 +102,8 @@ export class Http1Server {
   readonly #connections = new Set<Connection>();
   readonly #sweepTimer: ReturnType<typeof setInterval>;
   #shuttingDown = false;
+  /** Server clock when shutdown began; meaningful only once `#shuttingDown` is set. */
+  #shutdownStartMs = 0;
   /** Wall-clock milliseconds, refreshed by the sweep timer, which is precise enough for timeouts. */
   #nowMs = Date.now();
   #dateHeader = new Date().toUTCString();
@@ -127,6 +132,7 @@ export class Http1Server {
   shutdown(): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
+      this.#shutdownStartMs = this.#nowMs;
       try {
         this.#listener.close();
       } catch {
@@ -179,6 +185,7 @@ export class Http1Server {
       this.#connections.add(connection);
       connection.serve().finally(() => this.#connections.delete(connection));
     }
+    if (!this.#shuttingDown) this.#shutdownStartMs = this.#nowMs;
     this.#shuttingDown = true;
     for (const connection of this.#connections) {
       if (connection.state === "idle") connection.close();
@@ -196,6 +203,14 @@ export class Http1Server {
         connection.close();
       } else if (connection.state === "reading" && waitedMs > this.#options.requestTimeoutMs) {
         this.#options.logger.debug("http.request_timed_out", { waitedMs });
+        connection.close();
+      } else if (
+        connection.state === "reading" && this.#shuttingDown &&
+        this.#nowMs - this.#shutdownStartMs > SHUTDOWN_READ_GRACE_MS
+      ) {
+        // A request still arriving this long after shutdown began is dropped, so one slow
+        // client cannot hold the process for the whole request timeout.
+        this.#options.logger.debug("http.request_dropped_at_shutdown", { waitedMs });
         connection.close();
       }
     }

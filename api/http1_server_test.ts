@@ -592,3 +592,22 @@ Deno.test("http1 delivers the last response before closing", async () => {
     client.close();
   }, handler);
 });
+
+Deno.test("http1 shutdown stops waiting for a stalled request", async () => {
+  const server = Http1Server.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: echoHandler(),
+    logger: silentLogger,
+    requestTimeoutMs: 15_000,
+  });
+  const client = await RawClient.connect(server);
+  await client.send("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = performance.now();
+  await server.shutdown();
+  const waitedMs = performance.now() - started;
+  assert.ok(waitedMs < 5000, `shutdown took ${waitedMs} ms`);
+  assert.ok(await client.closedByServer(), "stalled connection closed");
+  client.close();
+});
