@@ -392,7 +392,7 @@ Deno.test("http1 request timeout counts from the first byte", async () => {
 Deno.test("http1 rejects Transfer-Encoding with Content-Length", async () => {
   await withServer(async (server) => {
     // A proxy in front may frame such a request by the other header, so the rest of the stream
-    // cannot be trusted (request smuggling). Deno.serve also answers 400.
+    // cannot be trusted (request smuggling). Deno.serve also rejects it with 400.
     const client = await RawClient.connect(server);
     await client.send(
       "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" +
