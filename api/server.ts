@@ -16,7 +16,6 @@ import {
   type ProtocolHandler,
   type ProtocolRequest,
 } from "./protocol.ts";
-import { concatBytes } from "../cluster/key_layout.ts";
 
 /** Creates the Hono application that serves `handler` over the Fetch API. */
 export function createApp(handler: ProtocolHandler): Hono {
@@ -50,12 +49,19 @@ async function readBody(request: Request): Promise<Uint8Array | undefined> {
   if (lengthHeader !== null) return new Uint8Array(await request.arrayBuffer());
   // A chunked body is read piece by piece to enforce the limit.
   if (request.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
+  // Copied into one growing buffer: millions of tiny chunks kept as objects would cost far more
+  // memory than their bytes, and spreading them into one call would overflow the stack.
+  let body = new Uint8Array(16 * 1024);
   let totalBytes = 0;
   for await (const chunk of request.body) {
+    if (totalBytes + chunk.length > MAX_REQUEST_BODY_BYTES) return undefined;
+    if (totalBytes + chunk.length > body.length) {
+      const grown = new Uint8Array(Math.max(totalBytes + chunk.length, body.length * 2));
+      grown.set(body.subarray(0, totalBytes));
+      body = grown;
+    }
+    body.set(chunk, totalBytes);
     totalBytes += chunk.length;
-    if (totalBytes > MAX_REQUEST_BODY_BYTES) return undefined;
-    chunks.push(chunk);
   }
-  return chunks.length === 1 ? chunks[0] : concatBytes(...chunks);
+  return body.subarray(0, totalBytes);
 }

@@ -199,6 +199,32 @@ async function checkWireProtocol(t: Deno.TestContext, httpServer: string): Promi
       assertEnvelope(response);
     });
 
+    await t.step("chunked body: read whole from many small chunks", async () => {
+      const text = JSON.stringify({ Limit: 5 });
+      const bytes = new TextEncoder().encode(text);
+      let offset = 0;
+      // One byte per chunk: the server must join them without a chunk count limit.
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= bytes.length) return controller.close();
+          controller.enqueue(bytes.subarray(offset, offset + 1));
+          offset += 1;
+        },
+      });
+      const response = await fetch(target.endpoint + "/", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.0",
+          "x-amz-target": "DynamoDB_20120810.ListTables",
+          authorization: AUTHORIZATION,
+        },
+        body,
+      });
+      const responseText = await response.text();
+      assert.equal(response.status, 200, responseText);
+      assert.ok(Array.isArray(JSON.parse(responseText).TableNames), responseText);
+    });
+
     await t.step("server still answers after malformed requests", async () => {
       const response = await send({ operation: "ListTables", body: "{}" });
       assert.equal(response.status, 200, response.text);
