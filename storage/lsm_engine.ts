@@ -1085,12 +1085,15 @@ export class LsmEngine implements Engine {
       const memtables = this.#memtables();
       const memtableSources = () => memtables.map((memtable) => memtable.entries(bounds));
       // A short range (a Query's partition) is read from each table whole, a few blocks each, so
-      // the merge itself needs no promises.
-      const shortScans = tables.length <= SHORT_SCAN_TABLES_MAX
-        ? await Promise.all(
+      // the merge itself needs no promises. Without tables in range nothing is awaited.
+      let shortScans: (InternalEntry[] | undefined)[] | undefined = [];
+      if (tables.length > SHORT_SCAN_TABLES_MAX) {
+        shortScans = undefined;
+      } else if (tables.length > 0) {
+        shortScans = await Promise.all(
           tables.map((table) => table.reader.scanShort(bounds, SHORT_SCAN_BLOCKS_MAX)),
-        )
-        : undefined;
+        );
+      }
       const readShort = shortScans !== undefined && shortScans.every((entries) => entries);
       if (readShort && tables.length > 0) this.#counters.shortTableScans++;
       const merged = readShort
