@@ -10,7 +10,7 @@
  * - request framing by `Content-Length` or `Transfer-Encoding: chunked` (trailers ignored);
  *   both at once, or any other body framing, gets 400 and the connection is closed;
  * - keep-alive by default for HTTP/1.1, opt-in for HTTP/1.0, `Connection: close` honoured;
- *   pipelined requests are answered in order;
+ *   pipelined requests get their responses in order;
  * - `Expect: 100-continue` gets an interim `100 Continue` before the body is read;
  * - bodies over {@linkcode MAX_REQUEST_BODY_BYTES} are not read: the protocol answers 413 and
  *   the connection is closed; a request head over {@linkcode MAX_HEAD_BYTES} gets 431;
@@ -326,7 +326,7 @@ class Connection {
         }
         const keepAlive = request.keepAlive && !request.bodySkipped &&
           !this.#server.shuttingDown;
-        // An HTTP/1.0 client assumes the connection closes unless the response says otherwise.
+        // An HTTP/1.0 client assumes the connection closes unless the response sends keep-alive.
         let connectionOption: "close" | "keep-alive" | undefined;
         if (!keepAlive) connectionOption = "close";
         else if (request.version === "HTTP/1.0") connectionOption = "keep-alive";
@@ -401,9 +401,10 @@ class Connection {
   }
 
   /**
-   * Closes the sending side and reads until the peer closes (or the request timeout), so unread
-   * input (a skipped body, or requests pipelined after the last one) does not make the kernel
-   * reset the connection before the peer has read the response.
+   * Closes the sending side and reads until the peer closes or stays silent for
+   * {@linkcode LINGER_TIMEOUT_MS}. Unread input (a skipped body, or requests pipelined after the
+   * last one) would otherwise make the kernel reset the connection before the peer has read the
+   * response.
    */
   async #discardInput(): Promise<void> {
     if (this.state === "closed") return;

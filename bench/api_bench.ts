@@ -2,7 +2,8 @@
  * API benchmark: PutItem, GetItem and Query (10 items per query) with 1 KB items over keep-alive
  * HTTP at 1, 16 and 64 connections, against Strata and dynalite (in memory) in the same run, with
  * a trivial `Deno.serve` handler as the reference for what the client and HTTP stack allow.
- * * Each case is a closed loop (see `api_load.ts`) of a bounded duration after a short warm-up. It
+ *
+ * Each case is a closed loop (see `api_load.ts`) of a bounded duration after a short warm-up. It
  * starts once the server's process is idle (below 5% of a core), so background work left by the
  * previous case, such as Strata's memtable flush after PutItem, is not measured.
  * Requests carry a syntactically valid SigV4 `Authorization` header; neither server checks the
@@ -10,7 +11,8 @@
  * at 16 connections.
  *
  * Usage: `deno task bench [api] [--duration-ms 3000] [--warmup-ms 500] [--connections 1,16,64]
- * [--targets reference,strata,dynalite] [--operations PutItem,GetItem,Query] [--json FILE] * [--strata-deno-flags="--cpu-prof --cpu-prof-dir=DIR"] [--strata-args="--wal-sync batch-ms:2"]`
+ * [--targets reference,strata,dynalite] [--operations PutItem,GetItem,Query] [--json FILE]
+ * [--strata-deno-flags="--cpu-prof --cpu-prof-dir=DIR"] [--strata-args="--wal-sync batch-ms:2"]`
  *
  * @module
  */
@@ -58,9 +60,8 @@ interface BenchOptions {
   connectionCounts: number[];
   targetNames: string[];
   operations: Operation[];
-  jsonPath:
-    | string
-    | undefined; /** Extra `deno run` flags for the Strata server, such as `--cpu-prof`. */
+  jsonPath: string | undefined;
+  /** Extra `deno run` flags for the Strata server, such as `--cpu-prof`. */
   strataDenoFlags: string[];
   /** Extra `serve` arguments for the Strata server, such as `--wal-sync batch-ms:2`. */
   strataArgs: string[];

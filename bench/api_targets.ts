@@ -30,7 +30,8 @@ export const DYNALITE_VERSION = "4.0.0";
 const PORT_LINE_TIMEOUT_MS = 20_000;
 
 /**
- * Starts Strata with a fresh temporary data directory. `options.denoFlags` go to `deno run` * (for example `--cpu-prof` to profile the server) and `options.serveArgs` to `serve`.
+ * Starts Strata with a fresh temporary data directory. `options.denoFlags` go to `deno run`
+ * (for example `--cpu-prof` to profile the server) and `options.serveArgs` to `serve`.
  */
 export async function startStrata(
   options: { denoFlags?: string[]; serveArgs?: string[] } = {},

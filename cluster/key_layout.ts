@@ -111,7 +111,8 @@ function buildKey(
 /**
  * Returns the storage key of the item (or index entry) whose key attributes are in `item`.
  * `item` must contain the schema's key attributes with the right types.
- * * This runs for every item read and write, so it builds the key in a reusable scratch buffer and
+ *
+ * This runs for every item read and write, so it builds the key in a reusable scratch buffer and
  * allocates only the result. String values without U+0000 are encoded in place.
  */
 export function itemStorageKey(keySpaceId: number, schema: KeySchema, item: Item): Uint8Array {

@@ -19,7 +19,7 @@ import {
   tokenOf,
 } from "./key_layout.ts";
 
-/** The layout written out field by field. */
+/** Returns the expected key, with the layout written out field by field. */
 function expectedKey(
   keySpaceId: number,
   partitionKey: AttributeValue,

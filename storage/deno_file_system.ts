@@ -6,9 +6,9 @@
  * cursor, so concurrent async reads of one file would race on `seek`. A read of a cached page takes
  * microseconds; an uncached read blocks the event loop for one disk access.
  *
- * Appends use a synchronous `write` as well: it only copies into the page cache, which costs less
- * than handing the call to Deno's thread pool and back (about 5% more commit groups per second in
- * the engine's write loop, measured on a 2-core VM). Syncs stay asynchronous.
+ * Appends use a synchronous `write` as well, because it only copies into the page cache. That
+ * costs less than handing the call to Deno's thread pool and back: about 5% more commit groups
+ * per second in the engine's write loop, measured on a 2-core VM. Syncs stay asynchronous.
  *
  * A full device (`ENOSPC`) becomes a `StorageError` of kind "no-space"; other errors pass through
  * unchanged so callers see Deno's error class and message.

@@ -254,7 +254,8 @@ export class SstableReader {
     return options.reverse ? this.#scanReverse(options) : this.#scanForward(options);
   }
 
-  /**   * Returns every version with a user key in [start, end), in scan order, if they lie in at most
+  /**
+   * Returns every version with a user key in [start, end), in scan order, if they lie in at most
    * `maxBlocks` data blocks. Otherwise returns undefined, having read `maxBlocks` blocks. A short
    * range (a Query's partition) so costs one await per block instead of one per entry.
    */
