@@ -53,3 +53,16 @@ Deno.test("item codec rejects an unknown format byte", () => {
   assert.throws(() => decodeItem(value), StorageError);
   assert.throws(() => storedItemJson(value), /unknown item format byte 127/);
 });
+
+Deno.test("item codec golden bytes match KEY_FORMAT.md", () => {
+  const json = '{"a":{"S":"b"}}';
+  const expected = new Uint8Array([
+    0x02,
+    0x02,
+    0x00,
+    0x00,
+    0x00,
+    ...new TextEncoder().encode(json),
+  ]);
+  assert.deepEqual(encodeItem({ a: { S: "b" } }), expected);
+});
